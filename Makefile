@@ -1,0 +1,71 @@
+# kuultu: `make run` starts the platform (embedded default), `make test` runs every test
+# on the real local stack. Only Python is needed for `make run`; the real stack also needs
+# Java 17 with Maven (Kafka) and Go (FerretDB), fetched and built once into ~/.cache/kuultu.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STACK  := bash deploy/local/stack.sh
+PYTEST_ARGS ?=
+
+export KUULTU_KAFKA_BOOTSTRAP ?= 127.0.0.1:$(or $(KUULTU_KAFKA_PORT),19092)
+export KUULTU_MONGO_URI ?= mongodb://127.0.0.1:$(or $(KUULTU_MONGO_PORT),27027)/
+
+.PHONY: help install run test test-unit test-integration stack-up stack-down stack-status \
+        run-stack lint bench images clean
+
+help:
+	@echo "make run          start kuultu on http://127.0.0.1:8000 (all in one process, data in memory)"
+	@echo "make test         install, start Kafka + FerretDB, run every test, stop them"
+	@echo "make test-unit    the fast tests only (no servers)"
+	@echo "make stack-up     start the local real stack (Kafka KRaft + FerretDB)"
+	@echo "make stack-down   stop it"
+	@echo "make run-stack    run each service as its own process against the real stack"
+	@echo "make lint         ruff"
+	@echo "make bench        benchmarks, figures printed"
+	@echo "make images       build the container images (needs Docker)"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/kuultu run $(ARGS)
+
+test: install
+	@$(STACK) up && status=0 || status=$$?; \
+	if [ $$status -eq 0 ]; then $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; fi; \
+	$(STACK) down; exit $$status
+
+test-unit: install
+	$(BIN)/python -m pytest tests/unit tests/contract $(PYTEST_ARGS)
+
+test-integration: install
+	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+stack-up:
+	$(STACK) up
+
+stack-down:
+	$(STACK) down
+
+stack-status:
+	$(STACK) status
+
+run-stack: install stack-up
+	$(BIN)/python -m services.runstack
+
+lint: install
+	$(BIN)/ruff check services tests bench
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	$(STACK) clean || true
+	rm -rf $(VENV) .pytest_cache .ruff_cache

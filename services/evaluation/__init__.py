@@ -1,0 +1,1 @@
+"""Evaluation: the co-creation radar and its indicators, derived from the event flow."""

@@ -1,0 +1,1 @@
+"""Feedback: residents' feedback, ideas and experiences, and the city's answers."""

@@ -1,0 +1,83 @@
+"""How the gateway reaches a service: over HTTP on the real stack, or by calling the same
+router in-process in the embedded default."""
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import anyio
+import httpx
+
+from services.common.context import ServiceContext
+from services.common.httpapi import Request, Router, error_body
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ServiceClient(Protocol):
+    async def request(self, method: str, path: str, *, json: Any = None,
+                      params: dict | None = None, headers: dict | None = None) -> Reply: ...
+
+    async def close(self) -> None: ...
+
+
+def unavailable(service: str) -> Reply:
+    return Reply(503, error_body("unavailable", f"The {service} service is temporarily "
+                                 "unavailable, please retry."), {"Retry-After": "5"})
+
+
+class HttpServiceClient:
+    def __init__(self, name: str, base_url: str, timeout: float = 10.0):
+        self.name = name
+        self._client = httpx.AsyncClient(
+            base_url=base_url, timeout=timeout,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+        )
+
+    async def request(self, method, path, *, json=None, params=None, headers=None) -> Reply:
+        try:
+            response = await self._client.request(
+                method, path, json=json, params=params, headers=headers
+            )
+        except httpx.TransportError:
+            return unavailable(self.name)
+        passed = {k: v for k, v in response.headers.items() if k.lower() in ("retry-after", "allow")}
+        try:
+            body = response.json()
+        except ValueError:
+            body = error_body("bad_gateway", f"The {self.name} service gave an unreadable answer.")
+            return Reply(502, body)
+        return Reply(response.status_code, body, passed)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+class InProcessClient:
+    """Calls the service's router directly. The lock serialises access to the embedded store,
+    which is not thread-safe."""
+
+    def __init__(self, router: Router, context: ServiceContext, lock: threading.RLock):
+        self.router = router
+        self.context = context
+        self.lock = lock
+
+    def _call(self, request: Request) -> Reply:
+        with self.lock:
+            response = self.router.dispatch(request, self.context)
+        return Reply(response.status, response.body, response.headers)
+
+    async def request(self, method, path, *, json=None, params=None, headers=None) -> Reply:
+        request = Request(
+            method=method, path=path, body=json, query=dict(params or {}),
+            headers={k.lower(): v for k, v in (headers or {}).items()},
+        )
+        return await anyio.to_thread.run_sync(self._call, request)
+
+    async def close(self) -> None:
+        pass

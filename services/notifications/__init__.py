@@ -1,0 +1,1 @@
+"""Notifications: see DOMAIN.md. Its full model arrives with its own issue."""
