@@ -68,6 +68,13 @@ def cmd_topics(args) -> int:
     return 0
 
 
+def cmd_dev_token(args) -> int:
+    from services.gateway import dev_issuer
+
+    print(dev_issuer.mint(args.role, unit=args.unit))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="kuultu",
@@ -90,6 +97,13 @@ def parser() -> argparse.ArgumentParser:
     topics = sub.add_parser("topics", help="create the event topics and dead-letter topics")
     topics.add_argument("--partitions", type=int, default=3)
     topics.set_defaults(func=cmd_topics)
+
+    token = sub.add_parser("dev-token", help="print a staff token of the local development "
+                           "issuer (embedded default and local runs only)")
+    token.add_argument("--role", choices=["staff", "coordinator", "evaluator", "admin"],
+                       default="staff")
+    token.add_argument("--unit", help="the staff member's unit, e.g. urban-environment")
+    token.set_defaults(func=cmd_dev_token)
     return p
 
 

@@ -25,6 +25,7 @@ from services.common.kafka_bus import KafkaConsumerLoop, KafkaPublisher, ensure_
 from services.common.logs import configure_logging
 from services.common.outbox import OutboxRelay
 from services.common.topology import SERVICES
+from services.common.wiring import Wiring
 
 log = structlog.get_logger(__name__)
 
@@ -192,15 +193,15 @@ consume = KafkaConsume.decorator
 
 class HttpService:
     """Base of every nameko service: its router on HTTP, plus /metrics. Subclasses set
-    `name`, `router` and `platform`; nameko finds the inherited entrypoints."""
+    `name`, `wiring` and `platform`; nameko finds the inherited entrypoints."""
 
     name: str
-    router: Router
+    wiring: Wiring
     platform: Platform
 
     @http("GET,POST,PUT,PATCH,DELETE", "/<path:path>")
     def api(self, request, path):
-        return serve_http(self.router, request, self.platform)
+        return serve_http(self.wiring.router, request, self.platform)
 
     @http("GET", "/metrics")
     def metrics(self, request):

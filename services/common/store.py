@@ -34,6 +34,8 @@ def connect_embedded(service: str) -> None:
         mongo_client_class=mongomock.MongoClient,
         tz_aware=True,
     )
+    # mongomock shares its data between clients of one host: start each platform empty.
+    mongoengine.get_db(alias=service).client.drop_database(f"kuultu_{service}")
 
 
 def disconnect(service: str) -> None:

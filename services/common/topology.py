@@ -22,7 +22,10 @@ class ServiceSpec:
 FEEDBACK_TOPIC = "kuultu.feedback"
 TABLES_TOPIC = "kuultu.tables"
 PROJECTS_TOPIC = "kuultu.projects"
-DOMAIN_TOPICS = (FEEDBACK_TOPIC, TABLES_TOPIC, PROJECTS_TOPIC)
+EVALUATION_TOPIC = "kuultu.evaluation"
+NOTIFICATIONS_TOPIC = "kuultu.notifications"
+PARTICIPATION_TOPICS = (FEEDBACK_TOPIC, TABLES_TOPIC, PROJECTS_TOPIC)
+DOMAIN_TOPICS = (*PARTICIPATION_TOPICS, EVALUATION_TOPIC, NOTIFICATIONS_TOPIC)
 
 GATEWAY_PORT = 8000
 SERVICES: dict[str, ServiceSpec] = {
@@ -31,8 +34,8 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec("feedback", 8001, FEEDBACK_TOPIC),
         ServiceSpec("tables", 8002, TABLES_TOPIC),
         ServiceSpec("projects", 8003, PROJECTS_TOPIC),
-        ServiceSpec("evaluation", 8004, consumes=DOMAIN_TOPICS),
-        ServiceSpec("notifications", 8005),
+        ServiceSpec("evaluation", 8004, EVALUATION_TOPIC, consumes=DOMAIN_TOPICS),
+        ServiceSpec("notifications", 8005, NOTIFICATIONS_TOPIC, consumes=PARTICIPATION_TOPICS),
     )
 }
 

@@ -5,6 +5,7 @@ from collections import Counter
 from datetime import datetime
 
 import pymongo.errors
+from mongoengine.errors import NotUniqueError
 
 from services.common.envelope import Event
 from services.common.errors import TransientError
@@ -37,7 +38,7 @@ def record(event: Event) -> bool:
     """Apply an event once. Returns False when it had been applied already."""
     try:
         fact_from_event(event).save(force_insert=True)
-    except pymongo.errors.DuplicateKeyError:
+    except (NotUniqueError, pymongo.errors.DuplicateKeyError):
         return False
     except pymongo.errors.ConnectionFailure as exc:
         raise TransientError(f"database unavailable: {exc}") from exc

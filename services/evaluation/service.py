@@ -1,15 +1,15 @@
 """The evaluation nameko service: consumes every domain event, serves the figures."""
 
 from services.common.nameko_ext import HttpService, Platform, consume
-from services.common.topology import DOMAIN_TOPICS
-from services.evaluation.api import HANDLED_EVENTS, handle_event, router
+from services.common.topology import SERVICES
+from services.evaluation.wiring import wiring
 
 
 class EvaluationService(HttpService):
     name = "evaluation"
-    router = router
-    platform = Platform()
+    wiring = wiring
+    platform = Platform(documents=wiring.documents)
 
-    @consume(topics=DOMAIN_TOPICS, events=HANDLED_EVENTS)
+    @consume(topics=SERVICES["evaluation"].consumes, events=list(wiring.handlers))
     def on_event(self, event):
-        handle_event(event, self.platform)
+        wiring.handle(event, self.platform)

@@ -2,7 +2,9 @@
 
 import os
 
+from services.common.config import env_flag
 from services.common.topology import SERVICES
+from services.gateway import auth, dev_issuer
 from services.gateway.app import create_app
 from services.gateway.clients import HttpServiceClient
 
@@ -12,4 +14,8 @@ def service_url(name: str) -> str:
 
 
 def build_app():
-    return create_app({name: HttpServiceClient(name, service_url(name)) for name in SERVICES})
+    verifier = auth.verifier_from_env()
+    if verifier is None and env_flag("KUULTU_DEV_ISSUER", False):
+        verifier = dev_issuer.verifier()  # local runs only; never set on Kubernetes
+    return create_app({name: HttpServiceClient(name, service_url(name)) for name in SERVICES},
+                      verifier=verifier)

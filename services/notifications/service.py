@@ -1,10 +1,10 @@
 """The notifications nameko service."""
 
 from services.common.nameko_ext import HttpService, Platform
-from services.notifications.api import router
+from services.notifications.wiring import wiring
 
 
 class NotificationsService(HttpService):
     name = "notifications"
-    router = router
-    platform = Platform()
+    wiring = wiring
+    platform = Platform(documents=wiring.documents)

@@ -1,10 +1,10 @@
 """The projects nameko service."""
 
 from services.common.nameko_ext import HttpService, Platform
-from services.projects.api import router
+from services.projects.wiring import wiring
 
 
 class ProjectsService(HttpService):
     name = "projects"
-    router = router
-    platform = Platform()
+    wiring = wiring
+    platform = Platform(documents=wiring.documents)

@@ -1,10 +1,10 @@
 """The tables nameko service."""
 
 from services.common.nameko_ext import HttpService, Platform
-from services.tables.api import router
+from services.tables.wiring import wiring
 
 
 class TablesService(HttpService):
     name = "tables"
-    router = router
-    platform = Platform()
+    wiring = wiring
+    platform = Platform(documents=wiring.documents)

@@ -1,0 +1,26 @@
+"""What a service plugs into a runner (nameko on the real stack, or the embedded default):
+its HTTP router, the aggregate documents whose outboxes are relayed, and its event handlers."""
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from services.common.context import ServiceContext
+from services.common.envelope import Event
+from services.common.httpapi import Router
+
+EventHandler = Callable[[Event, ServiceContext], None]
+
+
+@dataclass
+class Wiring:
+    router: Router
+    documents: list = field(default_factory=list)  # OutboxDocument subclasses
+    handlers: dict[str, EventHandler] = field(default_factory=dict)  # by event name
+
+    def handle(self, event: Event, ctx: ServiceContext) -> None:
+        self.handlers[event.name](event, ctx)
+
+
+def wiring_of(service: str) -> Wiring:
+    return importlib.import_module(f"services.{service}.wiring").wiring

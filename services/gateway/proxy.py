@@ -1,0 +1,40 @@
+"""Helpers every gateway route module uses: call a service, pass its answer on, render pages."""
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.templating import Jinja2Templates
+
+from services.common.actor import Actor
+from services.common.httpapi import CORRELATION_HEADER
+from services.gateway.clients import Reply
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+async def call(request: Request, service: str, method: str, path: str,
+               actor: Actor | None = None, **kwargs) -> Reply:
+    """Calls a service; `actor` (a checked staff member) is passed on as trusted headers."""
+    headers = {CORRELATION_HEADER: request.state.correlation_id}
+    if actor is not None:
+        headers.update(actor.to_headers())
+    client = request.app.state.clients[service]
+    return await client.request(method, path, headers=headers, **kwargs)
+
+
+def as_json(reply: Reply) -> JSONResponse:
+    """The service's answer, status and reasons included, unchanged."""
+    return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+
+
+async def forward(request: Request, service: str, method: str, path: str, **kwargs):
+    return as_json(await call(request, service, method, path, **kwargs))
+
+
+def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+    state = request.app.state
+    return TEMPLATES.TemplateResponse(
+        request, template, {"mode": state.mode, "notice": state.notice, **context},
+        status_code=status,
+    )
