@@ -37,8 +37,16 @@ install: $(STAMP)
 run: install
 	$(BIN)/kuultu run $(ARGS)
 
+# `make test` runs its own stack on its own ports in a fresh folder: it never touches a stack
+# started by hand, and its logs stay in .stack/test/logs after the run.
+TEST_STACK_ENV := KUULTU_STACK_DIR=$(CURDIR)/.stack/test KUULTU_KAFKA_PORT=29092 \
+	KUULTU_KAFKA_CONTROLLER_PORT=29093 KUULTU_MONGO_PORT=27037 \
+	KUULTU_KAFKA_BOOTSTRAP=127.0.0.1:29092 KUULTU_MONGO_URI=mongodb://127.0.0.1:27037/
+
 test: install
-	@$(STACK) up && status=0 || status=$$?; \
+	@export $(TEST_STACK_ENV); \
+	$(STACK) down >/dev/null 2>&1; rm -rf $(CURDIR)/.stack/test; \
+	$(STACK) up && status=0 || status=$$?; \
 	if [ $$status -eq 0 ]; then $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; fi; \
 	$(STACK) down; exit $$status
 
@@ -65,6 +73,17 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/run_all.py
+
+DOCKER   ?= docker
+REGISTRY ?= kuultu
+VERSION  ?= $(shell $(PYTHON) -c "import tomllib;print(tomllib.load(open('pyproject.toml','rb'))['project']['version'])")
+PARTS    := gateway feedback tables projects evaluation notifications
+
+images:
+	@command -v $(DOCKER) >/dev/null || { echo "make images needs Docker (DOCKER=podman works too)"; exit 1; }
+	@for s in $(PARTS); do \
+	  $(DOCKER) build --build-arg SERVICE=$$s -t $(REGISTRY)/$$s:$(VERSION) . || exit 1; \
+	done
 
 clean:
 	$(STACK) clean || true

@@ -52,7 +52,7 @@ def cmd_serve(args) -> int:
         return 0
     config = Path(__file__).parent / args.service / "config.yml"
     argv = [sys.executable, "-m", "nameko", "run", "--config", str(config),
-            f"services.{args.service}.service"]
+            f"services.{args.service}.service:{args.service.capitalize()}Service"]
     os.execv(sys.executable, argv)
     return 0  # not reached
 

@@ -103,10 +103,9 @@ class OutboxRelay:
                 outbox = doc["outbox"]
                 pending_total += len(outbox)
                 self._publish(outbox)
-                ids = [p["event_id"] for p in outbox]
-                collection.update_one(
-                    {"_id": doc["_id"]}, {"$pull": {"outbox": {"event_id": {"$in": ids}}}}
-                )
+                # $pullAll of the exact elements read: FerretDB ignores conditional $pull.
+                # Events appended meanwhile are different elements and stay.
+                collection.update_one({"_id": doc["_id"]}, {"$pullAll": {"outbox": outbox}})
                 sent += len(outbox)
         metrics.OUTBOX_PENDING.labels(self.service).set(pending_total)
         return sent

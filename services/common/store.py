@@ -2,8 +2,24 @@
 
 import mongoengine
 import pymongo.errors
+from pymongo.uri_parser import parse_uri
 
 from services.common.errors import TransientError
+
+
+def _without_database(uri: str) -> str:
+    """mongoengine would use a database named in the URI's path instead of the service's own
+    (operators' connection strings end in the user's database): keep it as the auth source."""
+    parsed = parse_uri(uri)
+    path_db = parsed.get("database")
+    if not path_db:
+        return uri
+    head, _, rest = uri.partition("://")
+    hosts, _, tail = rest.partition("/")
+    query = tail.partition("?")[2]
+    if "authsource=" not in query.lower():
+        query = f"{query}&authSource={path_db}" if query else f"authSource={path_db}"
+    return f"{head}://{hosts}/?{query}"
 
 
 def connect(service: str, uri: str, database: str | None = None) -> None:
@@ -11,7 +27,7 @@ def connect(service: str, uri: str, database: str | None = None) -> None:
     mongoengine.connect(
         db=database or f"kuultu_{service}",
         alias=service,
-        host=uri,
+        host=_without_database(uri),
         uuidRepresentation="standard",
         tz_aware=True,
         serverSelectionTimeoutMS=5000,

@@ -80,7 +80,14 @@ def create_app(clients: dict[str, ServiceClient], *, mode: str = "real stack",
         return {"status": "ok", "service": "gateway"}
 
     @app.get("/readyz", tags=["operations"])
-    async def readyz(request: Request):
+    async def readyz():
+        """The gateway itself can serve. It does not depend on every service being ready:
+        one unready service must not take the whole public site out of rotation."""
+        return {"status": "ready", "service": "gateway"}
+
+    @app.get("/statusz", tags=["operations"])
+    async def statusz(request: Request):
+        """Readiness of every service behind the gateway, for operators and dashboards."""
         states = {}
         for name in clients:
             reply = await call(request, name, "GET", "/readyz")

@@ -9,6 +9,7 @@ import uuid
 
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
+from kafka.errors import KafkaError
 
 from services.common.envelope import encode, new_event
 from tests.integration.conftest import KAFKA, LOG_DIR, wait_until
@@ -23,8 +24,11 @@ def feedback_event(district):
 
 
 def group_state(admin, group):
-    info = admin.describe_consumer_groups([group])[0]
-    return info.state, tuple(sorted(m.member_id for m in info.members))
+    try:
+        info = admin.describe_groups([group])[group]
+    except KafkaError:  # the group coordinator is still being elected
+        return None, ()
+    return info["group_state"], tuple(sorted(m["member_id"] for m in info["members"]))
 
 
 def test_consumer_stays_in_group_while_a_handler_is_busy(real_stack, tmp_path):
@@ -38,7 +42,7 @@ def test_consumer_stays_in_group_while_a_handler_is_busy(real_stack, tmp_path):
     with open(LOG_DIR / "slow-service.log", "ab") as log:
         service = subprocess.Popen(
             [sys.executable, "-m", "nameko", "run", "--config", "tests/integration/slow.yml",
-             "tests.integration.slow_service"], env=env, stdout=log, stderr=subprocess.STDOUT)
+             "tests.integration.slow_service:SlowService"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until(lambda: group_state(admin, group)[0] == "Stable", timeout=60)
         _, members = group_state(admin, group)
@@ -63,8 +67,10 @@ def test_consumer_stays_in_group_while_a_handler_is_busy(real_stack, tmp_path):
         wait_until(lambda: out.exists() and len(out.read_text().split()) >= len(events))
         processed = out.read_text().split()
         assert sorted(processed) == sorted(e.id for e in events)  # each exactly once
-        offsets = admin.list_consumer_group_offsets(group)
-        assert sum(o.offset for o in offsets.values()) == len(events)  # committed to the end
+        committed = wait_until(lambda: sum(
+            o.offset for o in admin.list_group_offsets({group: None})[group].values()
+        ) == len(events) and admin.list_group_offsets({group: None})[group])
+        assert sum(o.offset for o in committed.values()) == len(events)  # committed to the end
     finally:
         service.terminate()
         service.wait(30)

@@ -65,6 +65,7 @@ def test_pages_health_and_metrics(platform):
                                             "area": "itainen"})
     assert form.status_code == 201 and "receipt code" in form.text
     assert platform.get("/readyz").json()["status"] == "ready"
+    assert platform.get("/statusz").json()["services"]["feedback"] == "ready"
     assert wait_for(lambda: "kuultu_events_published_total" in platform.get("/metrics").text)
 
 

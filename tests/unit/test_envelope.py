@@ -69,3 +69,12 @@ def test_unknown_version_of_a_kuultu_event_is_skipped_not_dead_lettered():
     envelope = make_event().to_dict()
     envelope["type"] = "fi.lahti.kuultu.FeedbackReceived.v9"
     assert decode(None, json.dumps(envelope).encode(), []) is None
+
+
+def test_a_database_in_the_mongo_uri_becomes_the_auth_source():
+    from services.common.store import _without_database
+
+    assert _without_database("mongodb://u:p@h1:27017,h2:27017/kuultu_feedback?replicaSet=rs&w=majority") \
+        == "mongodb://u:p@h1:27017,h2:27017/?replicaSet=rs&w=majority&authSource=kuultu_feedback"
+    assert _without_database("mongodb://127.0.0.1:27027/") == "mongodb://127.0.0.1:27027/"
+    assert _without_database("mongodb://h/db?authSource=admin") == "mongodb://h/?authSource=admin"
