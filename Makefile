@@ -39,13 +39,19 @@ run: install
 
 # `make test` runs its own stack on its own ports in a fresh folder: it never touches a stack
 # started by hand, and its logs stay in .stack/test/logs after the run.
-TEST_STACK_ENV := KUULTU_STACK_DIR=$(CURDIR)/.stack/test KUULTU_KAFKA_PORT=29092 \
-	KUULTU_KAFKA_CONTROLLER_PORT=29093 KUULTU_MONGO_PORT=27037 \
-	KUULTU_KAFKA_BOOTSTRAP=127.0.0.1:29092 KUULTU_MONGO_URI=mongodb://127.0.0.1:27037/
+TEST_STACK_DIR      ?= $(CURDIR)/.stack/test
+TEST_KAFKA_PORT     ?= 29092
+TEST_MONGO_PORT     ?= 27037
+TEST_PLATFORM_PORT  ?= 18100
+TEST_STACK_ENV := KUULTU_STACK_DIR=$(TEST_STACK_DIR) KUULTU_KAFKA_PORT=$(TEST_KAFKA_PORT) \
+	KUULTU_KAFKA_CONTROLLER_PORT=$$(($(TEST_KAFKA_PORT)+1)) KUULTU_MONGO_PORT=$(TEST_MONGO_PORT) \
+	KUULTU_KAFKA_BOOTSTRAP=127.0.0.1:$(TEST_KAFKA_PORT) \
+	KUULTU_MONGO_URI=mongodb://127.0.0.1:$(TEST_MONGO_PORT)/ \
+	KUULTU_TEST_PLATFORM_PORT=$(TEST_PLATFORM_PORT)
 
 test: install
 	@export $(TEST_STACK_ENV); \
-	$(STACK) down >/dev/null 2>&1; rm -rf $(CURDIR)/.stack/test; \
+	$(STACK) down >/dev/null 2>&1; rm -rf $(TEST_STACK_DIR); \
 	$(STACK) up && status=0 || status=$$?; \
 	if [ $$status -eq 0 ]; then $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; fi; \
 	$(STACK) down; exit $$status

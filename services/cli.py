@@ -1,6 +1,7 @@
 """The `kuultu` command: run the platform, serve one service, manage topics and demo data."""
 
 import argparse
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -104,6 +105,16 @@ def parser() -> argparse.ArgumentParser:
                        default="staff")
     token.add_argument("--unit", help="the staff member's unit, e.g. urban-environment")
     token.set_defaults(func=cmd_dev_token)
+
+    # Each service may add its own commands in services/<service>/cli.py: register(sub).
+    for name in SERVICES:
+        try:
+            module = importlib.import_module(f"services.{name}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"services.{name}.cli":
+                raise
+            continue
+        module.register(sub)
     return p
 
 

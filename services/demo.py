@@ -1,28 +1,19 @@
-"""Demo data for the embedded default, so a newcomer sees a living system."""
+"""Demo data for the embedded default, so a newcomer sees a living system.
 
-import uuid
+Each service may provide `services/<service>/demo.py` with `load(platform)`; they run in
+the order of the topology (feedback first)."""
 
-from services.common.httpapi import Request
+import importlib
 
-DEMO_FEEDBACK = [
-    {"text": "Kauppatorille lisää penkkejä ja puita, kiitos!", "kind": "idea", "area": "keskusta",
-     "channel": "omalahti"},
-    {"text": "Liipolan kevyen liikenteen väylän valaistus on ollut rikki viikon.",
-     "kind": "complaint", "area": "itainen", "channel": "e_feedback", "district": "Liipola"},
-    {"text": "Ahtialan kirjaston satutunti oli ihana kokemus lapsille.", "kind": "praise",
-     "area": "etelainen", "channel": "customer_feedback", "district": "Ahtiala"},
-    {"text": "Voisiko Kiveriön koululle tulla suojatie?", "kind": "question", "area": "pohjoinen",
-     "channel": "staff_entered", "district": "Kiveriö"},
-    {"text": "The English signs at the harbour helped a lot when we moved here.",
-     "kind": "experience", "area": "keskusta", "channel": "omalahti", "language": "en"},
-]
+from services.common.topology import SERVICES
 
 
 def load_demo_data(platform) -> None:
-    client = platform.clients()["feedback"]
-    for item in DEMO_FEEDBACK:
-        request = Request("POST", "/feedback", body=dict(item),
-                          headers={"x-correlation-id": str(uuid.uuid4())})
-        reply = client._call(request)
-        if reply.status != 201:
-            raise RuntimeError(f"demo data was refused: {reply.body}")
+    for name in SERVICES:
+        try:
+            module = importlib.import_module(f"services.{name}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"services.{name}.demo":
+                raise
+            continue
+        module.load(platform)

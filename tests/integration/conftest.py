@@ -14,14 +14,17 @@ from kafka import KafkaConsumer, TopicPartition
 from services.common import store
 from services.common.config import KafkaSettings
 from services.common.kafka_bus import ensure_topics
-from services.common.topology import DOMAIN_TOPICS
+from services.common.topology import DOMAIN_TOPICS, SERVICES
 from services.runstack import ProcessGroup, platform_env
 
 KAFKA = KafkaSettings.from_mapping(os.environ)
 MONGO_URI = os.environ.get("KUULTU_MONGO_URI", "mongodb://127.0.0.1:27027/")
 LOG_DIR = Path(os.environ.get("KUULTU_STACK_DIR", ".stack")) / "logs" / "platform"
-# Ports of the platform processes started by the tests (not the developer's 8000-8005).
-PORTS = {"gateway": 18100, "feedback": 18101, "evaluation": 18104}
+# Ports of the platform processes started by the tests (not the developer's 8000-8005):
+# the gateway at the base, each service at base + its offset in the topology (8001 -> +1).
+PORT_BASE = int(os.environ.get("KUULTU_TEST_PLATFORM_PORT", "18100"))
+PORTS = {"gateway": PORT_BASE,
+         **{name: PORT_BASE + spec.port - 8000 for name, spec in SERVICES.items()}}
 
 
 def _reachable(address: str) -> bool:
@@ -51,11 +54,11 @@ def real_stack():
 def mongo(real_stack):
     """Connects the test process to a database of its own on FerretDB."""
     database = f"test_{uuid.uuid4().hex[:8]}"
-    for alias in ("feedback", "evaluation"):
+    for alias in SERVICES:
         store.disconnect(alias)
         store.connect(alias, MONGO_URI, database=f"{database}_{alias}")
     yield database
-    for alias in ("feedback", "evaluation"):
+    for alias in SERVICES:
         from mongoengine import get_db
 
         get_db(alias).client.drop_database(f"{database}_{alias}")
