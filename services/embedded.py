@@ -57,7 +57,7 @@ class Embedded:
 
     def app(self):
         return create_app(self.clients(), mode="embedded", notice=NOTICE,
-                          verifier=dev_issuer.verifier())
+                          verifier=dev_issuer.token_verifier(), oidc=dev_issuer.DevOidcClient())
 
 
 def build() -> Embedded:

@@ -14,27 +14,47 @@ from typing import Annotated
 import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import Counter, Histogram
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.common import metrics
 from services.common.actor import Actor
 from services.common.httpapi import CORRELATION_HEADER, error_body
-from services.gateway.auth import TokenVerifier, require
+from services.gateway.auth import SignInRequired, TokenVerifier, require
 from services.gateway.clients import ServiceClient
-from services.gateway.proxy import call
-from services.gateway.routes import evaluation, feedback, notifications, pages, projects, tables
+from services.gateway.oidc import OidcClient
+from services.gateway.proxy import call, page
+from services.gateway.routes import (
+    auth,
+    evaluation,
+    feedback,
+    notifications,
+    pages,
+    projects,
+    staff,
+    tables,
+)
+from services.gateway.security import BodySizeLimit, add_security_headers
+from services.gateway.sessions import SessionCodec
 
 log = structlog.get_logger(__name__)
 REQUESTS = Counter("kuultu_gateway_requests", "Gateway requests", ["method", "route", "status"])
 LATENCY = Histogram("kuultu_gateway_request_seconds", "Gateway request latency", ["route"])
-ROUTE_MODULES = (feedback, tables, projects, evaluation, notifications, pages)
-CSP = "default-src 'self'; style-src 'self'; frame-ancestors 'none'; form-action 'self'"
+ROUTE_MODULES = (feedback, tables, projects, evaluation, notifications, pages, auth, staff)
+
+
+def _wants_html(request: Request) -> bool:
+    return (not request.url.path.startswith(("/api/", "/open311/"))
+            and "text/html" in request.headers.get("accept", ""))
 
 
 def create_app(clients: dict[str, ServiceClient], *, mode: str = "real stack",
-               notice: str | None = None, verifier: TokenVerifier | None = None) -> FastAPI:
+               notice: str | None = None, verifier: TokenVerifier | None = None,
+               oidc: OidcClient | None = None, sessions: SessionCodec | None = None,
+               cors_origins: list[str] | None = None, max_body: int = 256 * 1024) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
@@ -51,6 +71,8 @@ def create_app(clients: dict[str, ServiceClient], *, mode: str = "real stack",
     app.state.mode = mode
     app.state.notice = notice
     app.state.verifier = verifier
+    app.state.oidc = oidc
+    app.state.sessions = sessions or SessionCodec()
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), "static")
 
     @app.middleware("http")
@@ -64,11 +86,35 @@ def create_app(clients: dict[str, ServiceClient], *, mode: str = "real stack",
         REQUESTS.labels(request.method, path, response.status_code).inc()
         LATENCY.labels(path).observe(time.perf_counter() - started)
         response.headers[CORRELATION_HEADER] = correlation_id
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not path.startswith("/docs"):  # Swagger UI loads its own scripts
-            response.headers.setdefault("Content-Security-Policy", CSP)
+        add_security_headers(request.url.path, request.url.scheme, response.headers)
         return response
+
+    app.add_middleware(BodySizeLimit, limit=max_body)
+    if cors_origins:  # an allow-list: browsers elsewhere may read the public API
+        app.add_middleware(CORSMiddleware, allow_origins=cors_origins,
+                           allow_methods=["GET", "POST"], allow_headers=["content-type"],
+                           allow_credentials=False, max_age=600)
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in(request: Request, exc: SignInRequired):
+        return RedirectResponse(f"/auth/login?next={exc.next_url}", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if _wants_html(request) and exc.status_code in (403, 404):
+            title = "Page not found" if exc.status_code == 404 else "Not allowed"
+            return page(request, "error.html", status=exc.status_code, title=title)
+        body = exc.detail if isinstance(exc.detail, dict) else error_body(
+            "not_found" if exc.status_code == 404 else "http_error", str(exc.detail))
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception):
+        # A generic answer that leaks nothing; the details go to the log.
+        log.exception("gateway_error", path=request.url.path)
+        if _wants_html(request):
+            return page(request, "error.html", status=500, title="Something went wrong")
+        return JSONResponse(error_body("internal", "Internal error."), status_code=500)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):

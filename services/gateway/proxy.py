@@ -8,7 +8,9 @@ from fastapi.templating import Jinja2Templates
 
 from services.common.actor import Actor
 from services.common.httpapi import CORRELATION_HEADER
+from services.gateway.auth import current_actor
 from services.gateway.clients import Reply
+from services.gateway.i18n import COOKIE, LANGUAGES, choose_language, translator
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -33,8 +35,18 @@ async def forward(request: Request, service: str, method: str, path: str, **kwar
 
 
 def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+    """Renders a page in the user's language; the signed-in staff member (if any) and the
+    session's CSRF token are available to every template."""
     state = request.app.state
-    return TEMPLATES.TemplateResponse(
-        request, template, {"mode": state.mode, "notice": state.notice, **context},
+    actor = getattr(request.state, "actor", None) or current_actor(request)
+    language = choose_language(request)
+    response = TEMPLATES.TemplateResponse(
+        request, template,
+        {"mode": state.mode, "notice": state.notice, "lang": language,
+         "languages": LANGUAGES, "t": translator(language), "actor": actor,
+         "csrf_token": getattr(request.state, "csrf", ""), **context},
         status_code=status,
     )
+    if request.query_params.get("lang") == language:
+        response.set_cookie(COOKIE, language, max_age=365 * 86400, samesite="lax")
+    return response
