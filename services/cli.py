@@ -27,6 +27,9 @@ def cmd_run(args) -> int:
         load_demo_data(platform)
     url = f"http://{args.host}:{args.port}"
     print(f"kuultu is running at {url}  (API docs: {url}/docs)", flush=True)
+    from services.feedback.apikeys import install_dev_key
+
+    print(f"Open311 development API key: {install_dev_key(platform)}", flush=True)
     print(embedded.NOTICE + (" Started empty (--no-demo)." if args.no_demo else
                              " Demo data was loaded; use --no-demo to start empty."), flush=True)
     try:

@@ -5,6 +5,8 @@ import threading
 from dataclasses import dataclass, field
 from functools import partial
 
+import structlog
+
 from services.common import store
 from services.common.consuming import RecordProcessor
 from services.common.context import ServiceContext
@@ -17,6 +19,7 @@ from services.gateway.app import create_app
 from services.gateway.clients import InProcessClient
 
 NOTICE = "Embedded mode: all data is kept in memory and is lost when kuultu stops."
+log = structlog.get_logger(__name__)
 
 
 class _Locked:
@@ -30,6 +33,24 @@ class _Locked:
             return self.fn(*args, **kwargs)
 
 
+class _Ticker:
+    """Calls a service's periodic work (Wiring.periodic) until stopped."""
+
+    def __init__(self, fn, interval: float):
+        self.fn, self.interval = fn, interval
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopping.wait(self.interval):
+            try:
+                self.fn()
+            except Exception:  # keep ticking: the next pass retries whatever failed
+                log.exception("periodic_work_failed")
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+
 @dataclass
 class Embedded:
     bus: InProcessBus = field(default_factory=InProcessBus)
@@ -37,16 +58,17 @@ class Embedded:
     contexts: dict[str, ServiceContext] = field(default_factory=dict)
     relays: list[OutboxRelay] = field(default_factory=list)
     consumers: dict[str, InProcessConsumer] = field(default_factory=dict)
+    tickers: list[_Ticker] = field(default_factory=list)
     threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self) -> None:
-        for runner in [*self.relays, *self.consumers.values()]:
+        for runner in [*self.relays, *self.consumers.values(), *self.tickers]:
             thread = threading.Thread(target=runner.run, daemon=True, name=repr(runner))
             thread.start()
             self.threads.append(thread)
 
     def stop(self) -> None:
-        for runner in [*self.relays, *self.consumers.values()]:
+        for runner in [*self.relays, *self.consumers.values(), *self.tickers]:
             runner.stop()
         for thread in self.threads:
             thread.join(timeout=5)
@@ -70,8 +92,12 @@ def build() -> Embedded:
         relay.relay_once = _Locked(platform.lock, relay.relay_once)
         if wiring.documents:
             platform.relays.append(relay)
-        context = ServiceContext(service=name, topic=spec.topic, after_write=relay.kick)
+        context = ServiceContext(service=name, topic=spec.topic, after_write=relay.kick,
+                                 bus=platform.bus)
         platform.contexts[name] = context
+        for periodic in wiring.periodic:
+            platform.tickers.append(
+                _Ticker(_Locked(platform.lock, partial(periodic.run, context)), periodic.interval))
         if wiring.handlers:
             processor = RecordProcessor(
                 service=name,

@@ -34,6 +34,9 @@ class KafkaSettings:
         config = {
             "bootstrap_servers": self.bootstrap.split(","),
             "security_protocol": self.security_protocol,
+            # kafka-python backs off up to 30 s between reconnects (the Java client: 1 s), so
+            # after a broker restart its clients stayed idle for up to 30 s more.
+            "reconnect_backoff_max_ms": 1000,
         }
         if self.sasl_mechanism:
             config.update(

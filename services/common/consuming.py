@@ -135,8 +135,12 @@ class RecordProcessor:
             ("dlq.time", iso(utcnow()).encode()),
         ]
         message = OutgoingMessage(key=record.key, value=record.value or b"", headers=headers)
-        # Raises if the dead-letter topic cannot take it: then nothing is committed.
-        self.dead_letters(dead_letter_topic(record.topic), [message])
+        try:
+            self.dead_letters(dead_letter_topic(record.topic), [message])
+        except TRANSIENT_ERRORS as exc:
+            # The dead-letter topic cannot take it now (broker away): nothing is committed,
+            # the record is read again later, as for any transient failure.
+            raise RetryLater(f"dead-letter publish failed: {exc!r}") from exc
         metrics.EVENTS_DEAD_LETTERED.labels(self.service, record.topic).inc()
         log.error(
             "dead_lettered", topic=record.topic, partition=record.partition,

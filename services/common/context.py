@@ -15,6 +15,7 @@ class ServiceContext:
     after_write: Callable[[], None] = lambda: None  # wakes the outbox relay
     clock: Callable[[], datetime] = utcnow
     settings: dict = field(default_factory=dict)
+    bus: object | None = None  # the embedded default's in-process bus (a rebuild replays it)
 
     def ping(self) -> None:
         store.ping(self.service)

@@ -174,3 +174,7 @@ class KafkaConsumerLoop:
             # The group rebalanced meanwhile: the new owner re-reads from the last commit,
             # and idempotent handlers make the repeat harmless.
             log.warning("commit_failed_rebalanced", partition=tp.partition, error=repr(exc))
+        except KafkaError as exc:
+            # The broker is away. The next commit covers these records too; if this member
+            # stops first, they are read again and deduplicated. Either way the loop goes on.
+            log.warning("commit_failed", partition=tp.partition, error=repr(exc))

@@ -42,7 +42,9 @@ class Platform(DependencyProvider):
         name = self.container.service_name
         self.spec = SERVICES[name]
         configure_logging(name, config.get("KUULTU_LOG_LEVEL") or "INFO")
-        store.connect(name, config["KUULTU_MONGO_URI"])
+        # KUULTU_MONGO_DATABASE: another database than kuultu_<service>, e.g. for a second
+        # instance of a service beside the first (tests, a staging copy on shared servers).
+        store.connect(name, config["KUULTU_MONGO_URI"], config.get("KUULTU_MONGO_DATABASE") or None)
         self.kafka = KafkaSettings.from_mapping(config)
         if env_flag("KUULTU_CREATE_TOPICS", False, config) and self.spec.topic:
             _retrying(lambda: ensure_topics(self.kafka, [self.spec.topic]), "create topics")
@@ -127,7 +129,8 @@ class KafkaConsume(Entrypoint):
         config = self.container.config
         name = self.container.service_name
         self.kafka = KafkaSettings.from_mapping(config)
-        self.group = self.group_id or SERVICES[name].group_id
+        self.group = (self.group_id or config.get("KUULTU_CONSUMER_GROUP")
+                      or SERVICES[name].group_id)
         self.dead_letters = KafkaPublisher(self.kafka, client_id=f"{self.group}-dlq")
         self.processor = RecordProcessor(
             service=name,

@@ -58,10 +58,15 @@ def save_with_events(doc: OutboxDocument, events: list[Event], topic: str) -> No
             collection.insert_one(son)
         else:
             state = {k: v for k, v in son.items() if k not in ("_id", "version", "outbox")}
-            result = collection.update_one(
-                {"_id": son["_id"], "version": doc.version},
-                {"$set": state, "$inc": {"version": 1}, "$push": {"outbox": {"$each": pending}}},
-            )
+            update = {"$set": state, "$inc": {"version": 1},
+                      "$push": {"outbox": {"$each": pending}}}
+            # to_mongo() leaves out fields that are None now: unset them, or the stored
+            # value would survive the change.
+            cleared = {f.db_field: "" for f in doc._fields.values()
+                       if f.db_field not in son and f.db_field not in ("_id", "version", "outbox")}
+            if cleared:
+                update["$unset"] = cleared
+            result = collection.update_one({"_id": son["_id"], "version": doc.version}, update)
             if result.matched_count != 1:
                 raise Conflict("The item was changed by someone else; reload and try again.")
     except pymongo.errors.DuplicateKeyError as exc:

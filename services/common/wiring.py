@@ -12,11 +12,22 @@ from services.common.httpapi import Router
 EventHandler = Callable[[Event, ServiceContext], None]
 
 
+@dataclass(frozen=True)
+class Periodic:
+    """Background work the embedded runner calls every `interval` seconds with the service's
+    context (e.g. a delivery worker); on the real stack the nameko service runs the same
+    function from its own @timer."""
+
+    interval: float
+    run: Callable[[ServiceContext], object]
+
+
 @dataclass
 class Wiring:
     router: Router
     documents: list = field(default_factory=list)  # OutboxDocument subclasses
     handlers: dict[str, EventHandler] = field(default_factory=dict)  # by event name
+    periodic: list[Periodic] = field(default_factory=list)
 
     def handle(self, event: Event, ctx: ServiceContext) -> None:
         self.handlers[event.name](event, ctx)

@@ -32,6 +32,7 @@ from services.gateway.routes import (
     evaluation,
     feedback,
     notifications,
+    open311,
     pages,
     projects,
     staff,
@@ -43,7 +44,7 @@ from services.gateway.sessions import SessionCodec
 log = structlog.get_logger(__name__)
 REQUESTS = Counter("kuultu_gateway_requests", "Gateway requests", ["method", "route", "status"])
 LATENCY = Histogram("kuultu_gateway_request_seconds", "Gateway request latency", ["route"])
-ROUTE_MODULES = (feedback, tables, projects, evaluation, notifications, pages, auth, staff)
+ROUTE_MODULES = (feedback, open311, tables, projects, evaluation, notifications, pages, auth, staff)
 
 
 def _wants_html(request: Request) -> bool:

@@ -1,1 +1,2 @@
-"""Notifications: see DOMAIN.md. Its full model arrives with its own issue."""
+"""Notifications: the contact registry, and the messages that tell residents how their
+participation had an effect (see README.md)."""

@@ -1,1 +1,1 @@
-"""Tables: see DOMAIN.md. Its full model arrives with its own issue."""
+"""Tables: partnership tables and other influence groups (see README.md in this folder)."""

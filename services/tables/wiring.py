@@ -1,4 +1,9 @@
-from services.common.wiring import Wiring
+from services.common.wiring import Periodic, Wiring
+from services.tables import retention
 from services.tables.api import router
+from services.tables.repository import DOCUMENTS
 
-wiring = Wiring(router=router)
+PURGE_INTERVAL = 3600.0  # seconds; service.py's timer uses the same
+
+wiring = Wiring(router=router, documents=list(DOCUMENTS.values()),
+                periodic=[Periodic(PURGE_INTERVAL, retention.purge)])

@@ -11,8 +11,7 @@ from services.common.errors import Conflict
 from services.common.kafka_bus import KafkaPublisher
 from services.common.outbox import OutboxRelay, save_with_events
 from services.common.topology import FEEDBACK_TOPIC
-from services.evaluation import projection
-from services.evaluation.documents import EventFact
+from services.evaluation import generations, projection
 from services.feedback import domain
 from services.feedback.api import save
 from services.feedback.documents import FeedbackDocument, to_document
@@ -63,5 +62,6 @@ def test_projection_applies_a_redelivered_event_once(mongo):
         record = Record(FEEDBACK_TOPIC, 0, offset, message.key.encode(), message.value,
                         list(message.headers.items()))
         assert processor.process(record) == "applied"
-    assert EventFact.objects(subject=item.id).count() == 1
+    assert generations.collection(generations.active()).count_documents(
+        {"subject": item.id}) == 1
     assert projection.summary({"area": "itainen"})["feedback_received"] == 1

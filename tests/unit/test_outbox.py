@@ -10,8 +10,7 @@ from services.common.errors import Conflict
 from services.common.inprocess_bus import InProcessBus
 from services.common.outbox import OutboxRelay, save_with_events
 from services.common.topology import FEEDBACK_TOPIC
-from services.evaluation import projection
-from services.evaluation.documents import EventFact
+from services.evaluation import generations, projection
 from services.feedback import domain
 from services.feedback.api import save
 from services.feedback.documents import FeedbackDocument, to_document
@@ -68,5 +67,6 @@ def test_relay_publishes_then_removes_and_a_repeat_is_harmless(ctx):
                                 dead_letters=bus.publish)
     assert processor.process(raw) == "applied"
     assert processor.process(Record(raw.topic, 0, 99, raw.key, raw.value, raw.headers)) == "applied"
-    assert EventFact.objects(name="FeedbackReceived").count() == 1
+    assert generations.collection(generations.active()).count_documents(
+        {"name": "FeedbackReceived"}) == 1
     assert projection.summary({})["feedback_received"] == 1

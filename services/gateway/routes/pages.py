@@ -1,11 +1,13 @@
 """The resident-facing pages: server-rendered, working without JavaScript."""
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from services.gateway.proxy import call, page
+from services.gateway.routes.feedback import submission_refused, submit_with_contact
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,10 +25,19 @@ async def landing(request: Request):
 @router.post("/feedback", response_class=HTMLResponse)
 async def feedback_form(request: Request, text: Annotated[str, Form()] = "",
                         kind: Annotated[str, Form()] = "", area: Annotated[str, Form()] = "",
-                        language: Annotated[str, Form()] = "fi"):
+                        language: Annotated[str, Form()] = "fi",
+                        email: Annotated[str, Form()] = ""):
+    """The same submission as the API, rate-limited alike; an e-mail address (optional) goes
+    to the contact registry so the answer can be sent."""
+    refused = submission_refused(request)
+    if refused is not None:
+        return page(request, "landing.html", status=429, errors=json.loads(refused.body),
+                    summary=await _summary(request))
     payload = {"text": text, "kind": kind or None, "area": area or None,
                "channel": "omalahti", "language": language}
-    reply = await call(request, "feedback", "POST", "/feedback", json=payload)
+    if email.strip():
+        payload["contact"] = {"email": email.strip(), "consents": {"answer": True}}
+    reply = await submit_with_contact(request, payload)
     if reply.status == 201:
         return page(request, "receipt.html", status=201, receipt=reply.body)
     return page(request, "landing.html", status=reply.status, errors=reply.body, form=payload,
