@@ -33,7 +33,7 @@ SERVICES: dict[str, ServiceSpec] = {
     for s in (
         ServiceSpec("feedback", 8001, FEEDBACK_TOPIC),
         ServiceSpec("tables", 8002, TABLES_TOPIC),
-        ServiceSpec("projects", 8003, PROJECTS_TOPIC),
+        ServiceSpec("projects", 8003, PROJECTS_TOPIC, consumes=(FEEDBACK_TOPIC,)),
         ServiceSpec("evaluation", 8004, EVALUATION_TOPIC, consumes=DOMAIN_TOPICS),
         ServiceSpec("notifications", 8005, NOTIFICATIONS_TOPIC, consumes=PARTICIPATION_TOPICS),
     )

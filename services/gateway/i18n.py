@@ -4,71 +4,25 @@ browser's Accept-Language. Texts are keyed by their English wording; a missing t
 shows the English text rather than nothing."""
 
 from functools import partial
+from pathlib import Path
 
+import yaml
 from fastapi import Request
 
 LANGUAGES = {"fi": "suomi", "sv": "svenska", "en": "English"}
 DEFAULT = "fi"
 COOKIE = "kuultu_lang"
 
-CATALOG: dict[str, dict[str, str]] = {
-    "fi": {
-        "Skip to content": "Siirry sisältöön",
-        "Home": "Etusivu",
-        "API documentation": "Rajapinnan kuvaus",
-        "Staff": "Henkilöstö",
-        "Projects": "Hankkeet",
-        "Partnership tables": "Kumppanuuspöydät",
-        "Follow your area": "Seuraa aluettasi",
-        "Sign in": "Kirjaudu sisään",
-        "Sign out": "Kirjaudu ulos",
-        "Signed in as": "Kirjautuneena",
-        "Language": "Kieli",
-        "Main": "Päävalikko",
-        "kuultu: your voice in Lahti is heard": "kuultu: äänesi kuuluu Lahdessa",
-        "Give feedback": "Anna palautetta",
-        "Follow your feedback": "Seuraa palautettasi",
-        "Participation so far": "Osallistuminen tähän mennessä",
-        "Your message": "Viestisi",
-        "Kind": "Laji",
-        "Area": "Alue",
-        "Send": "Lähetä",
-        "Receipt code": "Kuittikoodi",
-        "Show status": "Näytä tila",
-        "Development sign-in": "Kehityskirjautuminen",
-        "Name": "Nimi",
-        "Role": "Rooli",
-        "Unit": "Yksikkö",
-        "Sign-in failed": "Kirjautuminen epäonnistui",
-        "Page not found": "Sivua ei löytynyt",
-        "Something went wrong": "Jokin meni vikaan",
-        "Back to the front page": "Takaisin etusivulle",
-        "Staff dashboard": "Henkilöstön työpöytä",
-        "I am told how my participation had an effect.":
-            "Minulle kerrotaan, miten osallistumiseni vaikutti.",
-    },
-    "sv": {
-        "Skip to content": "Hoppa till innehållet",
-        "Home": "Startsida",
-        "API documentation": "API-dokumentation",
-        "Staff": "Personal",
-        "Projects": "Projekt",
-        "Partnership tables": "Partnerskapsbord",
-        "Follow your area": "Följ ditt område",
-        "Sign in": "Logga in",
-        "Sign out": "Logga ut",
-        "Language": "Språk",
-        "Give feedback": "Ge respons",
-        "Follow your feedback": "Följ din respons",
-        "Send": "Skicka",
-        "Receipt code": "Kvittokod",
-        "Page not found": "Sidan hittades inte",
-        "Back to the front page": "Tillbaka till startsidan",
-        "I am told how my participation had an effect.":
-            "Jag får veta hur mitt deltagande påverkade.",
-    },
-    "en": {},
-}
+TRANSLATIONS = Path(__file__).with_name("translations")
+
+
+def _load(language: str) -> dict[str, str]:
+    path = TRANSLATIONS / f"{language}.yml"
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
+
+
+# English is the key itself; the other languages are data files translators can edit.
+CATALOG: dict[str, dict[str, str]] = {language: _load(language) for language in LANGUAGES}
 
 
 def translate(language: str, text: str) -> str:

@@ -1,1 +1,2 @@
-"""Projects: see DOMAIN.md. Its full model arrives with its own issue."""
+"""Projects: participation projects run through the model's seven steps, from goal to impact;
+the method catalogue, units' participation plans, reminders of overdue steps."""

@@ -14,7 +14,7 @@ from services.common.envelope import utcnow
 from services.feedback import apikeys, domain, repository
 from services.feedback.overdue import OverdueCollector
 from services.gateway import dev_issuer
-from services.gateway.routes.feedback import RateLimiter
+from services.gateway.ratelimit import RateLimiter
 from services.gateway.sessions import SESSION_COOKIE
 from services.notifications.documents import ContactDocument
 
@@ -283,4 +283,4 @@ def test_pages_work_with_a_browser_session_and_its_csrf_token(client):
     assigned = client.post(f"/staff/feedback/{created['id']}/assign", follow_redirects=False,
                            data={"unit": "urban-environment", "csrf_token": token})
     assert assigned.status_code == 303
-    assert "in_progress" in client.get(f"/staff/feedback/{created['id']}").text
+    assert "käsittelyssä" in client.get(f"/staff/feedback/{created['id']}").text  # in_progress

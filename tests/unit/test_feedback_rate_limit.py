@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.gateway.routes.feedback import RateLimiter
+from services.gateway.ratelimit import RateLimiter
 
 
 class Clock:

@@ -14,7 +14,7 @@ from services.common.httpapi import error_body
 from services.gateway.auth import require
 from services.gateway.i18n import choose_language, translator
 from services.gateway.proxy import call, forward, page
-from services.gateway.routes.feedback import client_address, limiter
+from services.gateway.ratelimit import client_address, limiter
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["notifications"])

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from services.gateway.clients import Reply
 from services.gateway.proxy import call
-from services.gateway.routes.feedback import client_address, limiter
+from services.gateway.ratelimit import client_address, limiter
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 MEDIA_TYPES = {"json": "application/json", "xml": "text/xml"}

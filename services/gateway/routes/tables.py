@@ -14,7 +14,7 @@ from services.common.vocabulary import AREAS
 from services.gateway.auth import require
 from services.gateway.clients import Reply
 from services.gateway.proxy import as_json, call, forward, page
-from services.gateway.routes.feedback import client_address, limiter
+from services.gateway.ratelimit import client_address, limiter
 
 router = APIRouter(tags=["tables"])
 pages = APIRouter(include_in_schema=False)
