@@ -344,8 +344,12 @@ start_kafka() {
   # Format once; a formatted dir (meta.properties) is reused so `kill` + `up`
   # restarts on the same data.
   if [[ ! -f $dir/data/meta.properties ]]; then
-    # A cluster id is a base64url-encoded 16-byte UUID (22 chars, no padding).
-    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+    # A cluster id is a base64url-encoded 16-byte UUID (22 chars, no padding); like Kafka's
+    # own ids it never starts with "-", which the storage tool would take for an option.
+    cluster_id=-
+    while [[ $cluster_id == -* ]]; do
+      cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+    done
     say "formatting Kafka storage in $dir/data (cluster id $cluster_id)"
     "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format --ignore-formatted \
       --cluster-id "$cluster_id" --config "$dir/server.properties" \
