@@ -61,8 +61,10 @@ def base_url():
     platform.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(tools):
+    """Per module: Playwright's sync API keeps an event loop on the main thread while it runs,
+    which later tests using anyio on that thread must not find."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

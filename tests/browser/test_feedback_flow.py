@@ -24,8 +24,9 @@ def test_resident_feedback_is_answered_and_the_answer_is_seen_by_receipt(browser
     assert serious_violations(staff, axe_source) == []
     staff.fill("textarea[name=text]", "Kiitos! Kaksi uutta astiaa tulee kesäkuussa.")
     staff.check("input[name=public]")
-    staff.click("form[action$='/answer'] button[type=submit]")
-    staff.wait_for_selector("text=answered")
+    with staff.expect_navigation():
+        staff.click("form[action$='/answer'] button[type=submit]")
+    assert "Kaksi uutta astiaa tulee kesäkuussa." in staff.text_content("main")
 
     resident.goto(f"/feedback/receipt?code={code}")
     assert "Kaksi uutta astiaa tulee kesäkuussa." in resident.text_content("main")
