@@ -189,10 +189,10 @@ def test_selection_decision_and_the_events_through_the_gateway(client):
 
 def test_public_and_staff_pages(client):
     call = open_call(client)
-    assert "Open calls for applications" in client.get("/tables").text
+    assert "Open calls for applications" in client.get("/tables?lang=en").text
     form = client.get(f"/tables/calls/{call['id']}")
     assert form.status_code == 200 and 'name="date_of_birth"' in form.text
-    sent = client.post(f"/tables/calls/{call['id']}", data={
+    sent = client.post(f"/tables/calls/{call['id']}?lang=en", data={
         **{k: v for k, v in APPLICANT.items()}, "public_listing": "yes"})
     assert sent.status_code == 201 and "withdrawal code" in sent.text
     refused = client.post(f"/tables/calls/{call['id']}", data={**APPLICANT,
