@@ -15,6 +15,7 @@ RESULTS_PLAIN_FIXED = "Asukkaat haluavat varjoa, penkkejä ja keinun kaikille."
 IMPACT = "Suunnitelmaan lisättiin kolme varjopuuta ja esteetön keinu asukkaiden toiveesta."
 IMPACT_PLAIN = "Teidän toiveestanne leikkipaikalle tulee puita ja keinu kaikille."
 REOPEN_REASON = "Selkokielinen yhteenveto unohti esteettömän keinun."
+AFTER_SUBMIT = 15_000  # ms to wait for the page a submit leads to (the machine may be busy)
 
 
 def _submit(page, step: int, action: str = "complete"):
@@ -23,12 +24,14 @@ def _submit(page, step: int, action: str = "complete"):
 
 def _expect_current_step(page, number: int):
     """The page shows the step to do next (waits for the new page after a submit)."""
-    expect(page.locator("h2#current")).to_have_text(re.compile(rf"^{number}\. "))
+    expect(page.locator("h2#current")).to_have_text(re.compile(rf"^{number}\. "),
+                                                        timeout=AFTER_SUBMIT)
 
 
 def _expect_completed(page, number: int):
     """Only a complete step offers to be reopened."""
-    expect(page.locator(f"form[action$='/steps/{number}/reopen']")).to_be_visible()
+    expect(page.locator(f"form[action$='/steps/{number}/reopen']")).to_be_visible(
+        timeout=AFTER_SUBMIT)
 
 
 def test_a_coordinator_runs_a_project_through_the_seven_steps(page, axe_source):
@@ -72,7 +75,7 @@ def test_a_coordinator_runs_a_project_through_the_seven_steps(page, axe_source):
     page.fill("#f-sessions-0-capacity", "40")
     _submit(page, 2)
     alert = page.get_by_role("alert")
-    expect(alert).to_contain_text("is required to complete step 2")
+    expect(alert).to_contain_text("is required to complete step 2", timeout=AFTER_SUBMIT)
     expect(alert.locator("a[href='#f-methods']")).to_have_text("methods")
     expect(page.locator("#f-methods #f-methods-error")).to_contain_text("is required")
     _expect_current_step(page, 2)
