@@ -94,3 +94,21 @@ images:
 clean:
 	$(STACK) clean || true
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# `make test-faults`: tests/faults kill and restart Kafka, FerretDB and the services, so they
+# run on a fresh stack of their own (folder and ports differ from `make test`'s).
+.PHONY: test-faults
+test-faults: TEST_STACK_DIR = $(CURDIR)/.stack/faults
+test-faults: TEST_KAFKA_PORT = 29192
+test-faults: TEST_MONGO_PORT = 27137
+test-faults: TEST_PLATFORM_PORT = 18200
+test-faults: install
+	@export KUULTU_STACK_DIR=$(TEST_STACK_DIR) KUULTU_KAFKA_PORT=$(TEST_KAFKA_PORT) \
+	KUULTU_KAFKA_CONTROLLER_PORT=$$(($(TEST_KAFKA_PORT)+1)) KUULTU_MONGO_PORT=$(TEST_MONGO_PORT) \
+	KUULTU_KAFKA_BOOTSTRAP=127.0.0.1:$(TEST_KAFKA_PORT) \
+	KUULTU_MONGO_URI=mongodb://127.0.0.1:$(TEST_MONGO_PORT)/ \
+	KUULTU_TEST_PLATFORM_PORT=$(TEST_PLATFORM_PORT) KUULTU_FAULT_TESTS=1; \
+	$(STACK) down >/dev/null 2>&1; rm -rf $(TEST_STACK_DIR); \
+	$(STACK) up && status=0 || status=$$?; \
+	if [ $$status -eq 0 ]; then $(BIN)/python -m pytest tests/faults $(PYTEST_ARGS) || status=$$?; fi; \
+	$(STACK) down; exit $$status

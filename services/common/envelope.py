@@ -4,6 +4,7 @@ An `Event` is what services create and handle; `encode`/`decode` turn it into th
 record (key = aggregate id) and back, validating the data against its schema both ways.
 """
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -106,6 +107,21 @@ def encode(event: Event, registry: SchemaRegistry | None = None) -> ce_kafka.Kaf
     return ce_kafka.to_structured_event(cloud_event, key_mapper=lambda e: e.get_subject())
 
 
+def _require_own_id(value: bytes) -> None:
+    """The library fills in a missing id with a fresh uuid (so each redelivery would count as
+    a new event) and a missing specversion with 1.0: a record must carry both itself."""
+    try:
+        envelope = json.loads(value)
+    except ValueError as exc:
+        raise InvalidEvent(f"not a CloudEvents 1.0 structured message: {exc}") from exc
+    if not isinstance(envelope, dict):
+        raise InvalidEvent("not a CloudEvents 1.0 structured message: not a JSON object")
+    if envelope.get("specversion") != "1.0":
+        raise InvalidEvent(f"specversion must be '1.0', got {envelope.get('specversion')!r}")
+    if not isinstance(envelope.get("id"), str) or not envelope["id"]:
+        raise InvalidEvent("id is missing: without it a redelivery could not be recognised")
+
+
 def decode(
     key: bytes | None,
     value: bytes | None,
@@ -117,6 +133,7 @@ def decode(
     registry = registry or default_registry()
     if not value:
         raise InvalidEvent("empty record value")
+    _require_own_id(value)
     message = ce_kafka.KafkaMessage(headers=dict(headers or []), key=key, value=value)
     try:
         cloud_event = ce_kafka.from_structured_event(message)

@@ -5,6 +5,7 @@ directly by the gateway in the embedded default, so both run the same code.
 """
 
 import re
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from services.common.errors import DomainError
 
 log = structlog.get_logger(__name__)
 CORRELATION_HEADER = "x-correlation-id"
+# Unix time by which a caller needs the handler to have started (see Router._call).
+DEADLINE_HEADER = "x-kuultu-start-by"
 
 
 @dataclass
@@ -89,6 +92,15 @@ class Router:
     @staticmethod
     def _call(handler: Handler, request: Request, deps: Any) -> Response:
         with structlog.contextvars.bound_contextvars(correlation_id=request.correlation_id):
+            if _too_late(request):
+                # It waited in a queue (e.g. while the database was away) until its caller
+                # gave up and answered 503: storing it now would make a retry a duplicate.
+                log.warning("start_deadline_passed", path=request.path)
+                return Response(
+                    503,
+                    error_body("unavailable", "Temporarily unavailable, please retry."),
+                    {"Retry-After": "5"},
+                )
             try:
                 return handler(request, deps)
             except DomainError as exc:
@@ -104,3 +116,11 @@ class Router:
             except Exception:
                 log.exception("unhandled_error", path=request.path)
                 return Response(500, error_body("internal", "Internal error."))
+
+
+def _too_late(request: Request) -> bool:
+    deadline = request.headers.get(DEADLINE_HEADER)
+    try:
+        return deadline is not None and time.time() > float(deadline)
+    except ValueError:
+        return False

@@ -2,6 +2,7 @@
 router in-process in the embedded default."""
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -9,7 +10,7 @@ import anyio
 import httpx
 
 from services.common.context import ServiceContext
-from services.common.httpapi import Request, Router, error_body
+from services.common.httpapi import DEADLINE_HEADER, Request, Router, error_body
 
 
 @dataclass
@@ -32,6 +33,11 @@ def unavailable(service: str) -> Reply:
 
 
 class HttpServiceClient:
+    # A service refuses (503) a request it could not start within this many seconds; the
+    # rest of the timeout covers the handler (a database that is away takes 5 s to give up),
+    # so a request the gateway answered 503 for is never stored afterwards.
+    START_WITHIN = 3.0
+
     def __init__(self, name: str, base_url: str, timeout: float = 10.0):
         self.name = name
         self._client = httpx.AsyncClient(
@@ -41,8 +47,9 @@ class HttpServiceClient:
 
     async def request(self, method, path, *, json=None, params=None, headers=None) -> Reply:
         try:
+            start_by = {DEADLINE_HEADER: f"{time.time() + self.START_WITHIN:.3f}"}
             response = await self._client.request(
-                method, path, json=json, params=params, headers=headers
+                method, path, json=json, params=params, headers={**(headers or {}), **start_by}
             )
         except httpx.TransportError:
             return unavailable(self.name)
