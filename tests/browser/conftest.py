@@ -40,8 +40,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def base_url():
+    """Per module, and stopped after it: a running embedded platform relays every outbox in
+    this process's store, so it must not outlive the browser tests into other tests."""
     platform = embedded.build()
     platform.start()
     from services.demo import load_demo_data
