@@ -87,7 +87,11 @@ def test_a_project_runs_from_step_1_to_7_and_its_events_reach_kafka(platform):
         return (names.count("ProjectStepCompleted") == 7 and "ImpactCommunicated" in names
                 and names.count("ParticipantJoined") == 2 and "ParticipationRated" in names)
 
-    records = read_topic("kuultu.projects", arrived, timeout=120)
+    try:
+        records = read_topic("kuultu.projects", arrived, timeout=120)
+    except AssertionError:
+        seen = read_topic("kuultu.projects", lambda rs: True, timeout=5)
+        raise AssertionError(f"events of the project on Kafka: {[e.name for e in ours(seen)]}")
     events = ours(records)
     steps = [e for e in events if e.name == "ProjectStepCompleted"]
     assert sorted(e.data["step"] for e in steps) == list(range(1, 8))
