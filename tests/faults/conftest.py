@@ -24,7 +24,6 @@ STACK = LocalStack.from_env()
 PORT_BASE = int(os.environ.get("KUULTU_TEST_PLATFORM_PORT", "18200"))
 PORTS = {"gateway": PORT_BASE,
          **{name: PORT_BASE + spec.port - 8000 for name, spec in SERVICES.items()}}
-SLICE = ("feedback", "evaluation", "gateway")
 _FIGURES: list[tuple[str, dict]] = []
 
 
