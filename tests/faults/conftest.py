@@ -30,6 +30,8 @@ _FIGURES: list[tuple[str, dict]] = []
 @pytest.fixture(scope="session")
 def local_stack() -> LocalStack:
     if not ENABLED:
+        # Not a hidden failure: `make test-faults` sets KUULTU_FAULT_TESTS; `make test` leaves
+        # these tests to that target (they kill the servers other tests use).
         pytest.skip("fault tests kill the stack's servers; run them with `make test-faults`")
     problem = None
     if STACK is None:
