@@ -130,7 +130,7 @@ kafka_fetch_locked() {
 
 ferretdb_build_locked() {
   local stamp
-  stamp=$(sha "$FERRETDB_SRC/main.go" "$FERRETDB_SRC/go.mod" "$FERRETDB_SRC/go.sum")
+  stamp=$(sha "$FERRETDB_SRC"/*.go "$FERRETDB_SRC/go.mod" "$FERRETDB_SRC/go.sum")
   if [[ -x $FERRETDB_BIN && -f $FERRETDB_HOME/.stamp && $(<"$FERRETDB_HOME/.stamp") == "$stamp" ]]; then
     return 0
   fi

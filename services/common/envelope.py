@@ -26,6 +26,12 @@ def iso(ts: datetime) -> str:
     return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def parse_time(value: str) -> datetime:
+    """An RFC 3339 timestamp, as events and the APIs carry them. RFC 3339 allows a lower-case
+    `t` and `z`, which `fromisoformat` refuses; nothing else in such a string has a case."""
+    return datetime.fromisoformat(value.upper())
+
+
 @dataclass(frozen=True)
 class Event:
     name: str  # FeedbackReceived

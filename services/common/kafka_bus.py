@@ -110,7 +110,10 @@ class KafkaConsumerLoop:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=max_poll_records,
-            **(consumer_options or {}),
+            # A member that dies holds its partitions until its session expires: kafka-python's
+            # 45 s stalled a partition for that long (fault test 6); 10 s is Kafka's old default.
+            **{"session_timeout_ms": 10000, "heartbeat_interval_ms": 3000,
+               **(consumer_options or {})},
             **settings.client_config(),
         )
 

@@ -8,6 +8,7 @@ again: consumers deduplicate by event id.
 """
 
 import threading
+import time
 from collections.abc import Callable
 
 import mongoengine
@@ -44,8 +45,9 @@ def _pending(events: list[Event], topic_of: Callable[[Event], str]) -> list[dict
     ]
 
 
-def save_with_events(doc: OutboxDocument, events: list[Event], topic: str) -> None:
-    """Insert or update the aggregate and append its events, in one atomic write.
+def save_with_events(doc: OutboxDocument, events: list[Event], topic: str) -> list[dict]:
+    """Insert or update the aggregate and append its events, in one atomic write. Returns
+    the outbox entries written, as stored (what the relay publishes and then removes).
 
     Raises Conflict if someone else changed the aggregate since it was read.
     """
@@ -74,49 +76,88 @@ def save_with_events(doc: OutboxDocument, events: list[Event], topic: str) -> No
     except pymongo.errors.ConnectionFailure as exc:
         raise TransientError(f"database unavailable: {exc}") from exc
     doc.version += 1
+    return pending
 
 
 class OutboxRelay:
-    """Publishes pending events of the given document classes. `kick()` wakes it at once after
-    a write; a periodic pass also recovers events left behind by a crash."""
+    """Publishes pending events of the given document classes.
+
+    `kick(doc, pending)` after a write hands the written outbox entries over, and the relay
+    publishes them at once, without reading them back, then removes them by `_id` (an index
+    lookup on MongoDB and on our FerretDB). A recovery pass looks for every pending document: at start, after a failure and every
+    `recovery_interval` seconds. It finds what a crash left behind and what another replica
+    wrote and did not relay; on MongoDB it uses a sparse index on `outbox.event_id`."""
+
+    PENDING = {"outbox.event_id": {"$exists": True}}
 
     def __init__(self, service: str, documents: list[type[OutboxDocument]], publish,
-                 batch: int = 200, interval: float = 1.0):
+                 batch: int = 200, interval: float = 1.0, recovery_interval: float = 15.0):
         self.service = service
         self.documents = documents
         self.publish = publish  # (topic, [OutgoingMessage]) -> None, raises unless acked
         self.batch = batch
         self.interval = interval
+        self.recovery_interval = recovery_interval
         self._wake = threading.Event()
         self._stopping = threading.Event()
+        self._written: list[tuple[type[OutboxDocument], object, list[dict]]] = []  # kicked
+        self._written_lock = threading.Lock()
+        self._indexed: set[type[OutboxDocument]] = set()
 
-    def kick(self) -> None:
+    def kick(self, doc: OutboxDocument | None = None, pending: list[dict] = ()) -> None:
+        if doc is not None and pending:
+            with self._written_lock:
+                self._written.append((type(doc), doc.pk, list(pending)))
         self._wake.set()
 
     def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
 
-    def relay_once(self) -> int:
-        sent = 0
-        pending_total = 0
-        for document in self.documents:
-            collection = document._get_collection()
-            for doc in collection.find({"outbox.0": {"$exists": True}}, {"outbox": 1}).limit(
-                self.batch
-            ):
-                outbox = doc["outbox"]
-                pending_total += len(outbox)
-                self._publish(outbox)
-                # $pullAll of the exact elements read: FerretDB ignores conditional $pull.
-                # Events appended meanwhile are different elements and stay.
-                collection.update_one({"_id": doc["_id"]}, {"$pullAll": {"outbox": outbox}})
-                sent += len(outbox)
-        metrics.OUTBOX_PENDING.labels(self.service).set(pending_total)
+    def relay_once(self, recover: bool = True) -> int:
+        """One pass: publishes what it finds in one go per topic, then marks it sent.
+        `recover=False` looks only at the kicked documents. Returns the events sent."""
+        with self._written_lock:
+            written, self._written = self._written, []
+        found = []  # (collection, _id, outbox entries)
+        try:
+            if recover:
+                for document in self.documents:
+                    collection = document._get_collection()
+                    self._ensure_index(document, collection)
+                    found += [(collection, doc["_id"], doc["outbox"]) for doc in
+                              collection.find(self.PENDING, {"outbox": 1}).limit(self.batch)]
+            else:
+                found = [(document._get_collection(), pk, pending)
+                         for document, pk, pending in written]
+            self._publish([event for _c, _id, outbox in found for event in outbox])
+        except Exception:
+            if not recover:  # nothing was removed: keep the kicked entries for the next pass
+                with self._written_lock:
+                    self._written[:0] = written
+            raise
+        for collection, pk, outbox in found:
+            # $pullAll of the exact elements: FerretDB ignores conditional $pull. Events
+            # appended meanwhile are different elements and stay; ones a recovery pass removed
+            # already were published twice, which consumers deduplicate.
+            collection.update_one({"_id": pk}, {"$pullAll": {"outbox": outbox}})
+        sent = sum(len(outbox) for _c, _id, outbox in found)
+        if recover:
+            metrics.OUTBOX_PENDING.labels(self.service).set(sent)
         return sent
+
+    def _ensure_index(self, document: type[OutboxDocument], collection) -> None:
+        if document in self._indexed:
+            return
+        try:
+            collection.create_index("outbox.event_id", sparse=True, name="outbox_pending")
+        except pymongo.errors.OperationFailure as exc:  # a server without sparse indexes
+            log.info("outbox_index_not_created", collection=collection.name, error=str(exc))
+        self._indexed.add(document)
 
     def _publish(self, outbox: list[dict]) -> None:
         by_topic: dict[str, list[OutgoingMessage]] = {}
+        names = []
         for pending in outbox:
             event = event_from_dict(pending["envelope"])
             message = encode(event)
@@ -124,18 +165,25 @@ class OutboxRelay:
             by_topic.setdefault(pending["topic"], []).append(
                 OutgoingMessage(key=key, value=message.value, headers=list(message.headers.items()))
             )
-            metrics.EVENTS_PUBLISHED.labels(self.service, pending["topic"], event.name).inc()
+            names.append((pending["topic"], event.name))
         for topic, messages in by_topic.items():
             self.publish(topic, messages)
+        for topic, name in names:  # counted once the broker has them
+            metrics.EVENTS_PUBLISHED.labels(self.service, topic, name).inc()
 
     def run(self) -> None:
-        """Loop until stopped; failures (broker or database away) are logged and retried."""
+        """Loop until stopped; failures (broker or database away) are logged and retried,
+        then a recovery pass finds whatever was left."""
         failures = 0
+        next_recovery = 0.0  # at once: whatever the last run left behind
         while not self._stopping.is_set():
             self._wake.clear()
             try:
-                while self.relay_once() and not self._stopping.is_set():
+                recover = failures > 0 or time.monotonic() >= next_recovery
+                while self.relay_once(recover) and not self._stopping.is_set():
                     pass
+                if recover:
+                    next_recovery = time.monotonic() + self.recovery_interval
                 failures = 0
             except Exception as exc:  # keep relaying whatever went wrong: nothing is lost
                 failures += 1

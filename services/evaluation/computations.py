@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import product
 
-from services.evaluation.facts import PROJECT_EVENTS, parse_time
+from services.common.envelope import parse_time
+from services.evaluation.facts import PROJECT_EVENTS
 from services.evaluation.indicator_set import EVENT_ID, PERIOD_YEAR, Indicator, Selection
 
 Fetch = Callable[[str, str | None], list[dict]]

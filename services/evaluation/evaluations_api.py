@@ -8,7 +8,6 @@ from services.common.context import ServiceContext
 from services.common.envelope import new_event
 from services.common.errors import NotFound
 from services.common.httpapi import Request, Response, Router
-from services.common.outbox import save_with_events
 from services.evaluation import chart, domain, indicator_set, projection
 from services.evaluation.computations import Filters
 from services.evaluation.documents import EvaluationDocument, from_document, to_document
@@ -29,9 +28,8 @@ def _save(evaluation: domain.Evaluation, ctx: ServiceContext, correlation_id: st
     events = [new_event(name, data, service=ctx.service, subject=evaluation.id,
                         correlation_id=correlation_id)
               for name, data in evaluation.events]
-    save_with_events(to_document(evaluation, version), events, ctx.topic)
+    ctx.save_with_events(to_document(evaluation, version), events)
     evaluation.events.clear()
-    ctx.after_write()
 
 
 def _radar(evaluation: domain.Evaluation) -> dict:

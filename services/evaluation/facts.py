@@ -5,10 +5,9 @@ the domain time in the data, not the time it was published, in the city's time z
 major areas and project.
 Facts from a replay and from the live consumer are built by this same function."""
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from services.common.envelope import Event
+from services.common.envelope import Event, parse_time
 
 # Periods are the city's calendar: feedback given at 00:30 on 1 January in Lahti belongs to
 # January, though it is still December in UTC.
@@ -36,10 +35,6 @@ READ_EVENTS = tuple(TIME_FIELDS)
 # Events that tell which unit and major areas a project belongs to; facts that name only a
 # project (a rating, a delivered message) are attributed through them.
 PROJECT_EVENTS = ("ProjectStepCompleted", "ResultsPublished", "ImpactCommunicated")
-
-
-def parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def fact_from_event(event: Event) -> dict:

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from services.common.envelope import iso
+from services.common.envelope import iso, parse_time
 from services.common.errors import Conflict, ValidationFailed
 from services.common.vocabulary import AREAS, LANGUAGE_PATTERN
 
@@ -95,7 +95,7 @@ class Feedback:
 
     @property
     def updated_at(self) -> datetime:
-        return datetime.fromisoformat(self.history[-1]["at"].replace("Z", "+00:00")) \
+        return parse_time(self.history[-1]["at"]) \
             if self.history else self.received_at
 
     def due_at(self, times: AnswerTimes) -> datetime:

@@ -9,7 +9,7 @@ empty, as the specification allows."""
 
 from datetime import UTC, datetime, timedelta
 
-from services.common.envelope import iso
+from services.common.envelope import iso, parse_time
 from services.common.errors import NotFound, ValidationFailed
 from services.common.vocabulary import AREA_NAMES, AREAS
 from services.feedback import domain
@@ -222,7 +222,7 @@ def _datetime(value: str, name: str, errors: dict) -> datetime | None:
     # A `+02:00` offset arrives as ` 02:00` when a client did not encode the `+`.
     text = value.strip().replace(" ", "+")
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = parse_time(text)
     except ValueError:
         errors[name] = "must be a W3C date-time such as 2026-11-01T00:00:00Z"
         return None

@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping
 from services.common.context import ServiceContext
 from services.common.envelope import new_event
 from services.common.errors import Conflict, NotFound
-from services.common.outbox import save_with_events
 from services.feedback import domain
 from services.feedback.documents import (
     AnswerTimeDocument,
@@ -32,9 +31,8 @@ def save(feedback: domain.Feedback, ctx: ServiceContext, correlation_id: str,
                   correlation_id=correlation_id)
         for name, data in feedback.events
     ]
-    save_with_events(to_document(feedback, version), events, ctx.topic)
+    ctx.save_with_events(to_document(feedback, version), events)
     feedback.events.clear()
-    ctx.after_write()
 
 
 def change(feedback_id: str, command: Callable[[domain.Feedback], object],

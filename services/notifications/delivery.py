@@ -17,7 +17,6 @@ from services.common.consuming import TRANSIENT_ERRORS
 from services.common.context import ServiceContext
 from services.common.envelope import iso, new_event
 from services.common.errors import Conflict
-from services.common.outbox import save_with_events
 from services.notifications import domain, metrics, templates
 from services.notifications.channels import DeliveryFailed, Outgoing, Transports
 from services.notifications.contacts import Contact
@@ -222,11 +221,9 @@ def _close(message: MessageDocument, status: str, reason: str, ctx: ServiceConte
 
 def _save(message: MessageDocument, events: list, ctx: ServiceContext) -> None:
     try:
-        save_with_events(message, events, ctx.topic)
+        ctx.save_with_events(message, events)
     except Conflict:
         # Changed meanwhile: the contact was erased while this was being sent. That
         # outcome stands; the send is in the log of the mail server, not here.
         log.warning("message_changed_while_sending", message_id=message.id)
         return
-    if events:
-        ctx.after_write()

@@ -13,7 +13,7 @@ import structlog
 from mongoengine.errors import NotUniqueError
 
 from services.common.context import ServiceContext
-from services.common.envelope import Event
+from services.common.envelope import Event, parse_time
 from services.notifications import domain, metrics
 from services.notifications.documents import (
     ContactDocument,
@@ -25,10 +25,6 @@ from services.notifications.documents import (
 log = structlog.get_logger(__name__)
 CHUNK = 500  # ids per query and documents per insert
 DUPLICATE_KEY = 11000
-
-
-def _time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -134,7 +130,7 @@ def record_participation(project_id: str, participant_id: str, via: str, joined_
 def on_participant_joined(event: Event, ctx: ServiceContext) -> None:
     data = event.data
     record_participation(data["project_id"], data["participant_id"], data["via"],
-                         _time(data["joined_at"]), event, ctx.clock())
+                         parse_time(data["joined_at"]), event, ctx.clock())
 
 
 def on_feedback_received(event: Event, ctx: ServiceContext) -> None:
@@ -142,7 +138,7 @@ def on_feedback_received(event: Event, ctx: ServiceContext) -> None:
     data = event.data
     if data.get("project_id") and data.get("participant_id"):
         record_participation(data["project_id"], data["participant_id"], "feedback",
-                             _time(data["received_at"]), event, ctx.clock())
+                             parse_time(data["received_at"]), event, ctx.clock())
 
 
 def on_feedback_answered(event: Event, ctx: ServiceContext) -> None:
@@ -169,7 +165,7 @@ def on_project_published(event: Event, ctx: ServiceContext) -> None:
     """Results (step 5) and impact (step 7): everyone who had taken part by then, and the
     subscribers of the project's areas and unit."""
     data = event.data
-    at = _time(data[_PUBLISHED_AT[event.name]])
+    at = parse_time(data[_PUBLISHED_AT[event.name]])
     try:
         ProjectTriggerDocument(id=event.id, project_id=data["project_id"], trigger=event.name,
                                at=at, unit=data.get("unit"),

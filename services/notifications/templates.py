@@ -8,7 +8,6 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,6 +15,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from jinja2 import Environment, StrictUndefined
 
+from services.common.envelope import parse_time
 from services.common.schemas import schemas_dir
 from services.notifications.domain import PLAIN, TEMPLATE_OF_TRIGGER, VARIANTS, variant_language
 
@@ -100,7 +100,7 @@ def name_of(kind: str, key: str | None, variant: str) -> str:
 def format_date(value: str | None, variant: str) -> str:
     if not value:
         return ""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(CITY_TIME)
+    moment = parse_time(value).astimezone(CITY_TIME)
     if variant_language(variant) == "en":
         return f"{moment.day} {_names()['months']['en'][moment.month - 1]} {moment.year}"
     return f"{moment.day}.{moment.month}.{moment.year}"

@@ -14,7 +14,7 @@ from mongoengine import (
     StringField,
 )
 
-from services.common.envelope import iso
+from services.common.envelope import iso, parse_time
 from services.common.outbox import OutboxDocument
 from services.projects.domain import Project, StepState
 from services.projects.participation import Rating, Registration
@@ -110,7 +110,7 @@ class PlanDocument(OutboxDocument):
 
 
 def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    return parse_time(value) if value else None
 
 
 def project_to_document(project: Project, version: int = 0) -> ProjectDocument:

@@ -1,10 +1,9 @@
 """Events the projects service consumes: feedback sent for a project is linked to it, so
 that step 4 counts it without anyone copying ids by hand."""
 
-from datetime import datetime
 
 from services.common.context import ServiceContext
-from services.common.envelope import Event
+from services.common.envelope import Event, parse_time
 from services.projects import repository
 
 
@@ -12,5 +11,5 @@ def feedback_received(event: Event, ctx: ServiceContext | None = None) -> None:
     project_id = event.data.get("project_id")
     if not project_id:
         return
-    received_at = datetime.fromisoformat(event.data["received_at"].replace("Z", "+00:00"))
+    received_at = parse_time(event.data["received_at"])
     repository.link_feedback(event.data["feedback_id"], project_id, received_at)

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from services.common.envelope import iso
+from services.common.envelope import iso, parse_time
 from services.common.errors import ValidationFailed
 from services.projects.domain import UNIT_PATTERN, Project, local_date
 from services.projects.steps import step
@@ -128,7 +128,7 @@ def annual_clock(unit: str, year: int, plan: Plan | None, projects: list[Project
                 {"project_id": project.id, "title": project.title})
             active.add(project.id)
         for entry in project.history:
-            when = local_date(datetime.fromisoformat(entry["at"].replace("Z", "+00:00")))
+            when = local_date(parse_time(entry["at"]))
             if entry["action"] == "completed" and when.year == year:
                 months[when.month - 1]["done"].append({
                     "project_id": project.id, "title": project.title, "step": entry["step"],

@@ -9,7 +9,7 @@ from mongoengine.errors import NotUniqueError
 from services.common.context import ServiceContext
 from services.common.envelope import new_event
 from services.common.errors import Conflict, NotFound
-from services.common.outbox import OutboxDocument, save_with_events
+from services.common.outbox import OutboxDocument
 from services.projects.documents import (
     FeedbackLinkDocument,
     ProjectDocument,
@@ -28,9 +28,8 @@ def emit(document: OutboxDocument, events: list[tuple[str, dict]], subject: str,
     keyed by `subject` (the project id for everything about a project)."""
     envelopes = [new_event(name, data, service=ctx.service, subject=subject,
                            correlation_id=correlation_id) for name, data in events]
-    save_with_events(document, envelopes, ctx.topic)
+    ctx.save_with_events(document, envelopes)
     events.clear()
-    ctx.after_write()
 
 
 def load_project(project_id: str) -> tuple[Project, int]:

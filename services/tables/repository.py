@@ -7,7 +7,6 @@ import pymongo.errors
 from services.common.context import ServiceContext
 from services.common.envelope import new_event
 from services.common.errors import Conflict, NotFound, TransientError
-from services.common.outbox import save_with_events
 from services.tables.applications import Application
 from services.tables.bodies import DEFAULT_BODIES, Body
 from services.tables.calls import Call
@@ -35,9 +34,8 @@ def save(aggregate, ctx: ServiceContext, correlation_id: str | None, version: in
                         else _subject(aggregate, name), correlation_id=correlation_id)
               for name, data in aggregate.events]
     doc = to_document(aggregate, DOCUMENTS[type(aggregate)], version=version)
-    save_with_events(doc, events, ctx.topic)
+    ctx.save_with_events(doc, events)
     aggregate.events.clear()
-    ctx.after_write()
     return doc.version
 
 

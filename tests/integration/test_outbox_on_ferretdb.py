@@ -49,6 +49,22 @@ def test_outbox_write_relay_and_conflict(mongo):
     read_topic(FEEDBACK_TOPIC, lambda rs: keys <= {r.key for r in rs})
 
 
+def test_kicked_entries_are_removed_as_published_without_reading_them_back(mongo):
+    published = []
+    relay = OutboxRelay("feedback", [FeedbackDocument],
+                        lambda topic, messages: published.extend(messages))
+    ctx = ServiceContext(service="feedback", topic=FEEDBACK_TOPIC, after_write=relay.kick)
+    item = new_feedback()
+    save(item, ctx, "ferret")  # an insert
+    item.assign("urban-environment", actor="staff-1", now=NOW)
+    save(item, ctx, "ferret", version=1)  # an update that appends to the outbox
+    assert relay.relay_once(recover=False) == 2
+    # The entries kept in memory equal the stored ones, so $pullAll removed them.
+    assert FeedbackDocument._get_collection().count_documents(OutboxRelay.PENDING) == 0
+    assert [m.key for m in published] == [item.id.encode()] * 2
+    assert relay.relay_once() == 0
+
+
 def test_projection_applies_a_redelivered_event_once(mongo):
     ctx = ServiceContext(service="feedback", topic=FEEDBACK_TOPIC)
     item = new_feedback()

@@ -1,9 +1,10 @@
 import json
 import uuid
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from services.common.envelope import decode, encode, event_from_dict, new_event
+from services.common.envelope import decode, encode, event_from_dict, new_event, parse_time
 from services.common.errors import InvalidEvent
 
 FEEDBACK_ID = str(uuid.uuid4())
@@ -78,3 +79,13 @@ def test_a_database_in_the_mongo_uri_becomes_the_auth_source():
         == "mongodb://u:p@h1:27017,h2:27017/?replicaSet=rs&w=majority&authSource=kuultu_feedback"
     assert _without_database("mongodb://127.0.0.1:27027/") == "mongodb://127.0.0.1:27027/"
     assert _without_database("mongodb://h/db?authSource=admin") == "mongodb://h/?authSource=admin"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-11-29T12:00:00Z", datetime(2026, 11, 29, 12, tzinfo=UTC)),
+    ("2026-11-29t12:00:00z", datetime(2026, 11, 29, 12, tzinfo=UTC)),  # RFC 3339 allows it
+    ("2026-11-29T14:00:00.5+02:00",
+     datetime(2026, 11, 29, 14, 0, 0, 500000, tzinfo=timezone(timedelta(hours=2)))),
+])
+def test_rfc3339_timestamps_are_read_in_either_case(text, expected):
+    assert parse_time(text) == expected

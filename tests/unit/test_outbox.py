@@ -1,5 +1,7 @@
 """The outbox and the idempotent projection, on the embedded store."""
 
+import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -70,3 +72,84 @@ def test_relay_publishes_then_removes_and_a_repeat_is_harmless(ctx):
     assert generations.collection(generations.active()).count_documents(
         {"name": "FeedbackReceived"}) == 1
     assert projection.summary({})["feedback_received"] == 1
+
+
+class CountingBus(InProcessBus):
+    """Counts publish calls, and fails them while `down` is set."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+        self.down = False
+
+    def publish(self, topic, messages):
+        if self.down:
+            raise ConnectionError("broker away")
+        self.calls += 1
+        super().publish(topic, messages)
+
+
+def test_a_kicked_write_is_published_without_a_search_and_in_one_go(embedded_store):
+    bus = CountingBus()
+    relay = OutboxRelay("feedback", [FeedbackDocument], bus.publish)
+    ctx = ServiceContext(service="feedback", topic=FEEDBACK_TOPIC, after_write=relay.kick)
+    unkicked = new_feedback()
+    save(unkicked, ServiceContext(service="feedback", topic=FEEDBACK_TOPIC), "c")
+    kicked = [new_feedback() for _ in range(3)]
+    for item in kicked:
+        save(item, ctx, "c")
+
+    # The kicked documents only: one publish for the three, the other stays pending.
+    assert relay.relay_once(recover=False) == 3
+    assert bus.calls == 1
+    assert {r.key.decode() for r in bus.read(FEEDBACK_TOPIC, 0)} == {i.id for i in kicked}
+    assert relay.relay_once(recover=False) == 0
+
+    # A recovery pass finds what nobody kicked (a crash, another replica).
+    assert relay.relay_once() == 1
+    assert bus.read(FEEDBACK_TOPIC, 0)[-1].key.decode() == unkicked.id
+    assert FeedbackDocument._get_collection().count_documents(OutboxRelay.PENDING) == 0
+
+
+def test_a_failed_publish_keeps_the_kicked_documents_pending(embedded_store):
+    bus = CountingBus()
+    relay = OutboxRelay("feedback", [FeedbackDocument], bus.publish)
+    ctx = ServiceContext(service="feedback", topic=FEEDBACK_TOPIC, after_write=relay.kick)
+    item = new_feedback()
+    save(item, ctx, "c")
+    bus.down = True
+    with pytest.raises(ConnectionError):
+        relay.relay_once(recover=False)
+    assert FeedbackDocument._get_collection().count_documents(OutboxRelay.PENDING) == 1
+    bus.down = False
+    assert relay.relay_once(recover=False) == 1
+    assert [r.key.decode() for r in bus.read(FEEDBACK_TOPIC, 0)] == [item.id]
+
+
+def test_the_running_relay_publishes_a_write_at_once_and_recovers_at_start(embedded_store):
+    bus = CountingBus()
+    relay = OutboxRelay("feedback", [FeedbackDocument], bus.publish, interval=30,
+                        recovery_interval=3600)
+    left_behind = new_feedback()
+    save(left_behind, ServiceContext(service="feedback", topic=FEEDBACK_TOPIC), "c")
+    ctx = ServiceContext(service="feedback", topic=FEEDBACK_TOPIC, after_write=relay.kick)
+    thread = threading.Thread(target=relay.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: len(bus.read(FEEDBACK_TOPIC, 0)) == 1)  # the start's recovery pass
+        item = new_feedback()
+        save(item, ctx, "c")
+        # Well before the 30 s interval: the kick woke it.
+        wait_for(lambda: len(bus.read(FEEDBACK_TOPIC, 0)) == 2)
+        assert [r.key.decode() for r in bus.read(FEEDBACK_TOPIC, 0)] == [left_behind.id, item.id]
+    finally:
+        relay.stop()
+        thread.join(5)
+    assert not thread.is_alive()
+
+
+def wait_for(condition, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)

@@ -6,6 +6,7 @@
 // build/version/version.txt, so a binary whose main module is FerretDB itself
 // panics at start. With our own main module the version check is skipped.
 // Telemetry is disabled (and locked) by the embeddable package itself.
+// idindex.go makes lookups by _id use an index (see there why FerretDB's own does not).
 package main
 
 import (
@@ -18,6 +19,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -73,6 +75,8 @@ func run(logger *slog.Logger, listen, dataDir string) error {
 	done := make(chan error, 1)
 
 	go func() { done <- f.Run(ctx) }()
+
+	go indexIDsForever(ctx, logger, dir, time.Second)
 
 	logger.Info("kuultu-ferretdb started", "listen", listen, "data_dir", dir, "pid", os.Getpid())
 
