@@ -103,6 +103,7 @@ class OutboxRelay:
         self._written: list[tuple[type[OutboxDocument], object, list[dict]]] = []  # kicked
         self._written_lock = threading.Lock()
         self._indexed: set[type[OutboxDocument]] = set()
+        self.backlog = False  # the last recovery pass found a full batch: there may be more
 
     def kick(self, doc: OutboxDocument | None = None, pending: list[dict] = ()) -> None:
         if doc is not None and pending:
@@ -120,13 +121,16 @@ class OutboxRelay:
         with self._written_lock:
             written, self._written = self._written, []
         found = []  # (collection, _id, outbox entries)
+        self.backlog = False
         try:
             if recover:
                 for document in self.documents:
                     collection = document._get_collection()
                     self._ensure_index(document, collection)
-                    found += [(collection, doc["_id"], doc["outbox"]) for doc in
-                              collection.find(self.PENDING, {"outbox": 1}).limit(self.batch)]
+                    docs = [(collection, doc["_id"], doc["outbox"]) for doc in
+                            collection.find(self.PENDING, {"outbox": 1}).limit(self.batch)]
+                    self.backlog = self.backlog or len(docs) == self.batch
+                    found += docs
             else:
                 found = [(document._get_collection(), pk, pending)
                          for document, pk, pending in written]
@@ -179,11 +183,14 @@ class OutboxRelay:
         while not self._stopping.is_set():
             self._wake.clear()
             try:
-                recover = failures > 0 or time.monotonic() >= next_recovery
-                while self.relay_once(recover) and not self._stopping.is_set():
-                    pass
-                if recover:
+                if failures > 0 or time.monotonic() >= next_recovery:
+                    # Again only while a batch came back full: under steady load every scan
+                    # finds a few fresh writes, and scanning on for those would never end.
+                    while self.relay_once() and self.backlog and not self._stopping.is_set():
+                        pass
                     next_recovery = time.monotonic() + self.recovery_interval
+                while self.relay_once(recover=False) and not self._stopping.is_set():
+                    pass
                 failures = 0
             except Exception as exc:  # keep relaying whatever went wrong: nothing is lost
                 failures += 1

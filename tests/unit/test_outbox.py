@@ -128,20 +128,24 @@ def test_a_failed_publish_keeps_the_kicked_documents_pending(embedded_store):
 
 def test_the_running_relay_publishes_a_write_at_once_and_recovers_at_start(embedded_store):
     bus = CountingBus()
-    relay = OutboxRelay("feedback", [FeedbackDocument], bus.publish, interval=30,
+    relay = OutboxRelay("feedback", [FeedbackDocument], bus.publish, batch=2, interval=30,
                         recovery_interval=3600)
-    left_behind = new_feedback()
-    save(left_behind, ServiceContext(service="feedback", topic=FEEDBACK_TOPIC), "c")
+    left_behind = [new_feedback() for _ in range(5)]
+    for item in left_behind:
+        save(item, ServiceContext(service="feedback", topic=FEEDBACK_TOPIC), "c")
     ctx = ServiceContext(service="feedback", topic=FEEDBACK_TOPIC, after_write=relay.kick)
     thread = threading.Thread(target=relay.run, daemon=True)
     thread.start()
     try:
-        wait_for(lambda: len(bus.read(FEEDBACK_TOPIC, 0)) == 1)  # the start's recovery pass
+        # The start's recovery: batches of 2 until one comes back short.
+        wait_for(lambda: len(bus.read(FEEDBACK_TOPIC, 0)) == 5)
+        assert bus.calls == 3
         item = new_feedback()
         save(item, ctx, "c")
         # Well before the 30 s interval: the kick woke it.
-        wait_for(lambda: len(bus.read(FEEDBACK_TOPIC, 0)) == 2)
-        assert [r.key.decode() for r in bus.read(FEEDBACK_TOPIC, 0)] == [left_behind.id, item.id]
+        wait_for(lambda: len(bus.read(FEEDBACK_TOPIC, 0)) == 6)
+        assert [r.key.decode() for r in bus.read(FEEDBACK_TOPIC, 0)] == [
+            *(i.id for i in left_behind), item.id]
     finally:
         relay.stop()
         thread.join(5)

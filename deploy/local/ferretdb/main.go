@@ -15,6 +15,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // profiles on -debug-addr only
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -28,6 +30,7 @@ func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27027", "TCP address to listen on")
 	dataDir := flag.String("data-dir", "data", "directory for the SQLite database files (created if missing)")
 	logLevel := flag.String("log-level", "info", "log level: debug, info, warn or error")
+	debugAddr := flag.String("debug-addr", "", "if set, serve Go's pprof profiles there (e.g. 127.0.0.1:8088)")
 	flag.Parse()
 
 	var level slog.Level
@@ -38,6 +41,10 @@ func main() {
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(logger)
+
+	if *debugAddr != "" {
+		go func() { logger.Error("debug server stopped", "error", http.ListenAndServe(*debugAddr, nil)) }()
+	}
 
 	if err := run(logger, *listen, *dataDir); err != nil {
 		logger.Error("ferretdb failed", "error", err)
