@@ -12,12 +12,14 @@ PYTEST_ARGS ?=
 export KUULTU_KAFKA_BOOTSTRAP ?= 127.0.0.1:$(or $(KUULTU_KAFKA_PORT),19092)
 export KUULTU_MONGO_URI ?= mongodb://127.0.0.1:$(or $(KUULTU_MONGO_PORT),27027)/
 
-.PHONY: help install run test test-unit test-integration stack-up stack-down stack-status \
+.PHONY: help install run test test-main test-unit test-integration stack-up stack-down stack-status \
         run-stack lint bench images clean
 
 help:
 	@echo "make run          start kuultu on http://127.0.0.1:8000 (all in one process, data in memory)"
 	@echo "make test         install, start Kafka + FerretDB, run every test, stop them"
+	@echo "make test-main    the same without the fault tests (about half the time)"
+	@echo "make test-faults  only the fault tests (kill Kafka, FerretDB, consumers, the relay)"
 	@echo "make test-unit    the fast tests only (no servers)"
 	@echo "make stack-up     start the local real stack (Kafka KRaft + FerretDB)"
 	@echo "make stack-down   stop it"
@@ -49,7 +51,16 @@ TEST_STACK_ENV := KUULTU_STACK_DIR=$(TEST_STACK_DIR) KUULTU_KAFKA_PORT=$(TEST_KA
 	KUULTU_MONGO_URI=mongodb://127.0.0.1:$(TEST_MONGO_PORT)/ \
 	KUULTU_TEST_PLATFORM_PORT=$(TEST_PLATFORM_PORT)
 
+# `make test` is every suite: the main one, then the fault tests on a stack of their own
+# (both run, whatever the first gave, so one run shows every failure).
 test: install
+	@$(MAKE) --no-print-directory test-main && main=0 || main=$$?; \
+	$(MAKE) --no-print-directory test-faults && faults=0 || faults=$$?; \
+	echo "make test: main suite exit $$main, fault tests exit $$faults"; \
+	[ $$main -eq 0 ] && [ $$faults -eq 0 ]
+
+# Everything but the fault tests.
+test-main: install
 	@export $(TEST_STACK_ENV); \
 	$(STACK) down >/dev/null 2>&1; rm -rf $(TEST_STACK_DIR); \
 	$(STACK) up && status=0 || status=$$?; \

@@ -5,13 +5,12 @@ import threading
 from dataclasses import dataclass, field
 from functools import partial
 
-import structlog
-
 from services.common import store
 from services.common.consuming import RecordProcessor
 from services.common.context import ServiceContext
 from services.common.inprocess_bus import InProcessBus, InProcessConsumer
 from services.common.outbox import OutboxRelay
+from services.common.ticker import Ticker
 from services.common.topology import SERVICES
 from services.common.wiring import wiring_of
 from services.gateway import dev_issuer
@@ -19,7 +18,6 @@ from services.gateway.app import create_app
 from services.gateway.clients import InProcessClient
 
 NOTICE = "Embedded mode: all data is kept in memory and is lost when kuultu stops."
-log = structlog.get_logger(__name__)
 
 
 class _Locked:
@@ -33,24 +31,6 @@ class _Locked:
             return self.fn(*args, **kwargs)
 
 
-class _Ticker:
-    """Calls a service's periodic work (Wiring.periodic) until stopped."""
-
-    def __init__(self, fn, interval: float):
-        self.fn, self.interval = fn, interval
-        self._stopping = threading.Event()
-
-    def run(self) -> None:
-        while not self._stopping.wait(self.interval):
-            try:
-                self.fn()
-            except Exception:  # keep ticking: the next pass retries whatever failed
-                log.exception("periodic_work_failed")
-
-    def stop(self) -> None:
-        self._stopping.set()
-
-
 @dataclass
 class Embedded:
     bus: InProcessBus = field(default_factory=InProcessBus)
@@ -58,7 +38,7 @@ class Embedded:
     contexts: dict[str, ServiceContext] = field(default_factory=dict)
     relays: list[OutboxRelay] = field(default_factory=list)
     consumers: dict[str, InProcessConsumer] = field(default_factory=dict)
-    tickers: list[_Ticker] = field(default_factory=list)
+    tickers: list[Ticker] = field(default_factory=list)
     threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self) -> None:
@@ -92,12 +72,15 @@ def build() -> Embedded:
         relay.relay_once = _Locked(platform.lock, relay.relay_once)
         if wiring.documents:
             platform.relays.append(relay)
+        tickers: dict[str, Ticker] = {}
         context = ServiceContext(service=name, topic=spec.topic, after_write=relay.kick,
-                                 bus=platform.bus)
+                                 bus=platform.bus, wake=lambda work, t=tickers: t[work].wake())
         platform.contexts[name] = context
         for periodic in wiring.periodic:
-            platform.tickers.append(
-                _Ticker(_Locked(platform.lock, partial(periodic.run, context)), periodic.interval))
+            tickers[periodic.name] = Ticker(
+                f"{name}.{periodic.name}", _Locked(platform.lock, partial(periodic.run, context)),
+                periodic.interval, periodic.eager)
+        platform.tickers.extend(tickers.values())
         if wiring.handlers:
             processor = RecordProcessor(
                 service=name,

@@ -17,6 +17,7 @@ class ServiceContext:
     clock: Callable[[], datetime] = utcnow
     settings: dict = field(default_factory=dict)
     bus: object | None = None  # the embedded default's in-process bus (a rebuild replays it)
+    wake: Callable[[str], None] = lambda name: None  # runs the named periodic work at once
 
     def save_with_events(self, doc: OutboxDocument, events: list[Event]) -> None:
         """Stores the aggregate and its events in one write (see outbox.save_with_events),

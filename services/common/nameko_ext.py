@@ -5,6 +5,7 @@ Only this module and each service's service.py import nameko or eventlet.
 """
 
 import json
+from functools import partial
 
 import eventlet
 import structlog
@@ -24,6 +25,7 @@ from services.common.httpapi import Request, Router, error_body
 from services.common.kafka_bus import KafkaConsumerLoop, KafkaPublisher, ensure_topics
 from services.common.logs import configure_logging
 from services.common.outbox import OutboxRelay
+from services.common.ticker import Ticker
 from services.common.topology import SERVICES
 from services.common.wiring import Wiring
 
@@ -31,11 +33,12 @@ log = structlog.get_logger(__name__)
 
 
 class Platform(DependencyProvider):
-    """Connects the service's own database, and runs its outbox relay to Kafka.
-    Provides a ServiceContext to each worker."""
+    """Connects the service's own database, and runs its outbox relay to Kafka and its
+    periodic work (Wiring.periodic). Provides a ServiceContext to each worker."""
 
-    def __init__(self, documents=()):
-        self.documents = list(documents)
+    def __init__(self, wiring: Wiring):
+        self.documents = list(wiring.documents)
+        self.periodic = list(wiring.periodic)
 
     def setup(self):
         config = self.container.config
@@ -51,17 +54,21 @@ class Platform(DependencyProvider):
         self.publisher = KafkaPublisher(self.kafka, client_id=f"kuultu-{name}")
         self.relay = OutboxRelay(name, self.documents, self.publisher.publish)
         self.context = ServiceContext(
-            service=name, topic=self.spec.topic, after_write=self.relay.kick, settings=config
+            service=name, topic=self.spec.topic, after_write=self.relay.kick, settings=config,
+            wake=lambda work: self.tickers[work].wake(),
         )
+        self.tickers = {p.name: Ticker(p.name, partial(p.run, self.context), p.interval, p.eager)
+                        for p in self.periodic}
 
     def start(self):
-        if self.documents:
-            self._relay_thread = self.container.spawn_managed_thread(self.relay.run)
+        runners = [*([self.relay] if self.documents else []), *self.tickers.values()]
+        self._threads = [self.container.spawn_managed_thread(r.run) for r in runners]
 
     def stop(self):
-        self.relay.stop()
-        if self.documents:
-            self._relay_thread.wait()
+        for runner in [self.relay, *self.tickers.values()]:
+            runner.stop()
+        for thread in self._threads:
+            thread.wait()
         self.publisher.close()
 
     def get_dependency(self, worker_ctx):

@@ -14,12 +14,14 @@ EventHandler = Callable[[Event, ServiceContext], None]
 
 @dataclass(frozen=True)
 class Periodic:
-    """Background work the embedded runner calls every `interval` seconds with the service's
-    context (e.g. a delivery worker); on the real stack the nameko service runs the same
-    function from its own @timer."""
+    """Background work called every `interval` seconds with the service's context (e.g. a
+    delivery worker), by a Ticker in whichever runner hosts the service; `ctx.wake(name)`
+    runs it at once. `eager`: also once at start."""
 
+    name: str
     interval: float
     run: Callable[[ServiceContext], object]
+    eager: bool = True
 
 
 @dataclass

@@ -6,10 +6,8 @@ from services.evaluation.documents import EvaluationDocument
 # An indicator set that does not check out stops the service here, at start, with its reasons.
 indicator_set.available()
 
-# How often the Prometheus gauges are recomputed (the embedded runner's ticker; the nameko
-# service has its own timer in service.py).
-GAUGE_INTERVAL = 60.0
+GAUGE_INTERVAL = 60.0  # seconds between recomputations of the Prometheus gauges
 
 wiring = Wiring(router=router, documents=[EvaluationDocument],
                 handlers={name: handle_event for name in HANDLED_EVENTS},
-                periodic=[Periodic(GAUGE_INTERVAL, refresh_gauges)])
+                periodic=[Periodic("gauges", GAUGE_INTERVAL, refresh_gauges)])

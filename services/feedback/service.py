@@ -7,4 +7,4 @@ from services.feedback.wiring import wiring
 class FeedbackService(HttpService):
     name = "feedback"
     wiring = wiring
-    platform = Platform(documents=wiring.documents)
+    platform = Platform(wiring)

@@ -33,6 +33,9 @@ REPLY_TEXT_RETENTION = timedelta(days=30)  # texts whose event never came are no
 REPLY_WAIT_STEP = timedelta(seconds=30)
 
 
+WORKER = "delivery"  # the periodic work's name: ctx.wake(WORKER) runs it at once
+
+
 def tick(ctx: ServiceContext) -> None:
     """The timer's work. A database or mail server that is away is logged and the next
     tick tries again; claims left behind expire, so nothing is lost."""

@@ -5,7 +5,7 @@ Every handler is idempotent: participations are sets keyed by (project, particip
 message's id is derived from (trigger event id, participant id), so the insert that queues
 a message is also the check that it was not queued before."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import pymongo.errors
@@ -15,6 +15,7 @@ from mongoengine.errors import NotUniqueError
 from services.common.context import ServiceContext
 from services.common.envelope import Event, parse_time
 from services.notifications import domain, metrics
+from services.notifications.delivery import WORKER
 from services.notifications.documents import (
     ContactDocument,
     MessageDocument,
@@ -66,6 +67,7 @@ def queue(
     subscribers: Iterable[str] = (),
     project_id: str | None = None,
     unit: str | None = None,
+    wake: Callable[[str], None] = lambda work: None,
 ) -> int:
     """Queue one message per chosen person; returns how many were new."""
     direct, subscribers = list(direct), list(subscribers)
@@ -83,6 +85,8 @@ def queue(
         for r in recipients
     ]
     queued = sum(_insert_new(chunk) for chunk in _chunks(documents))
+    if queued:
+        wake(WORKER)  # deliver now rather than on the worker's next tick
     metrics.QUEUED.labels(trigger).inc(queued)
     log.info("messages_queued", trigger=trigger, event_id=trigger_event_id,
              chosen=len(recipients), new=queued,
@@ -105,7 +109,7 @@ def _insert_new(documents: list[dict]) -> int:
 
 
 def record_participation(project_id: str, participant_id: str, via: str, joined_at: datetime,
-                         event: Event, now: datetime) -> None:
+                         event: Event, ctx: ServiceContext) -> None:
     """Remember that someone took part; if results or impact of the project were published
     already (their events came first), queue those messages for them too."""
     collection = ParticipationDocument._get_collection()
@@ -123,14 +127,14 @@ def record_participation(project_id: str, participant_id: str, via: str, joined_
     for published in ProjectTriggerDocument.objects(project_id=project_id):
         if domain.took_part_in_time(joined_at, published.at):
             queue(published.id, published.trigger, [participant_id], context=published.context,
-                  correlation_id=event.correlation_id, now=now, project_id=project_id,
-                  unit=published.unit)
+                  correlation_id=event.correlation_id, now=ctx.clock(), project_id=project_id,
+                  unit=published.unit, wake=ctx.wake)
 
 
 def on_participant_joined(event: Event, ctx: ServiceContext) -> None:
     data = event.data
     record_participation(data["project_id"], data["participant_id"], data["via"],
-                         parse_time(data["joined_at"]), event, ctx.clock())
+                         parse_time(data["joined_at"]), event, ctx)
 
 
 def on_feedback_received(event: Event, ctx: ServiceContext) -> None:
@@ -138,7 +142,7 @@ def on_feedback_received(event: Event, ctx: ServiceContext) -> None:
     data = event.data
     if data.get("project_id") and data.get("participant_id"):
         record_participation(data["project_id"], data["participant_id"], "feedback",
-                             parse_time(data["received_at"]), event, ctx.clock())
+                             parse_time(data["received_at"]), event, ctx)
 
 
 def on_feedback_answered(event: Event, ctx: ServiceContext) -> None:
@@ -185,7 +189,7 @@ def on_project_published(event: Event, ctx: ServiceContext) -> None:
 
 def _of(event: Event, ctx: ServiceContext) -> dict:
     return {"context": domain.rendering_context(event.data),
-            "correlation_id": event.correlation_id, "now": ctx.clock()}
+            "correlation_id": event.correlation_id, "now": ctx.clock(), "wake": ctx.wake}
 
 
 HANDLERS = {

@@ -1,24 +1,18 @@
 """The notifications nameko service: the contact registry and staff API over HTTP, the
-participation events consumed into queued messages, a timer that delivers them, and the
-MessageDelivered events relayed to Kafka from the messages' outboxes."""
-
-from nameko.timer import timer
+participation events consumed into queued messages, the delivery worker that sends them
+(periodic work, wiring.py), and the MessageDelivered events relayed to Kafka from the
+messages' outboxes."""
 
 from services.common.nameko_ext import HttpService, Platform, consume
 from services.common.topology import SERVICES
-from services.notifications import delivery
-from services.notifications.wiring import DELIVERY_INTERVAL, wiring
+from services.notifications.wiring import wiring
 
 
 class NotificationsService(HttpService):
     name = "notifications"
     wiring = wiring
-    platform = Platform(documents=wiring.documents)
+    platform = Platform(wiring)
 
     @consume(topics=SERVICES["notifications"].consumes, events=list(wiring.handlers))
     def on_event(self, event):
         wiring.handle(event, self.platform)
-
-    @timer(interval=DELIVERY_INTERVAL, eager=True)
-    def deliver(self):
-        delivery.tick(self.platform)

@@ -4,9 +4,8 @@ from services.notifications.api import router
 from services.notifications.documents import MessageDocument
 from services.notifications.queueing import HANDLERS
 
-# The embedded runner calls the delivery worker every second; the nameko service has its
-# own timer (service.py).
+# The delivery worker runs every second, and at once when an event queued messages.
 DELIVERY_INTERVAL = 1.0
 
 wiring = Wiring(router=router, documents=[MessageDocument], handlers=dict(HANDLERS),
-                periodic=[Periodic(DELIVERY_INTERVAL, delivery.tick)])
+                periodic=[Periodic(delivery.WORKER, DELIVERY_INTERVAL, delivery.tick)])

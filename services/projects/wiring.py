@@ -1,3 +1,5 @@
+import os
+
 from services.common.wiring import Periodic, Wiring
 from services.projects import reminders
 from services.projects.api import router
@@ -9,10 +11,12 @@ from services.projects.documents import (
 )
 from services.projects.inbound import feedback_received
 
+REMINDER_SECONDS = float(os.environ.get("KUULTU_PROJECTS_REMINDER_SECONDS") or 900)
+
 wiring = Wiring(
     router=router,
     documents=[ProjectDocument, RegistrationDocument, RatingDocument, PlanDocument],
     handlers={"FeedbackReceived": feedback_received},
-    # The embedded default flags overdue steps too (the nameko service has its own @timer).
-    periodic=[Periodic(interval=60, run=lambda ctx: reminders.tick(ctx.clock()))],
+    periodic=[Periodic("reminders", REMINDER_SECONDS,
+                       lambda ctx: reminders.tick(ctx.clock()))],
 )

@@ -3,7 +3,7 @@ from services.tables import retention
 from services.tables.api import router
 from services.tables.repository import DOCUMENTS
 
-PURGE_INTERVAL = 3600.0  # seconds; service.py's timer uses the same
+PURGE_INTERVAL = 3600.0  # seconds
 
 wiring = Wiring(router=router, documents=list(DOCUMENTS.values()),
-                periodic=[Periodic(PURGE_INTERVAL, retention.purge)])
+                periodic=[Periodic("purge", PURGE_INTERVAL, retention.purge, eager=False)])

@@ -208,3 +208,26 @@ def test_a_contact_erased_before_the_event_gets_nothing(ctx):
     event = impact()
     handle(ctx, event)
     assert queued_for(event) == {}
+
+
+def test_the_delivery_worker_is_woken_only_when_messages_were_queued(embedded_store):
+    woken = []
+    ctx = ServiceContext(service="notifications", topic=NOTIFICATIONS_TOPIC, clock=lambda: NOW,
+                         wake=woken.append)
+    resident = contact(consents={"answer": True})
+    late_joiner = contact(consents={"impact": True})
+    feedback_id = str(uuid.uuid4())
+    answered = new_event("FeedbackAnswered", {
+        "feedback_id": feedback_id, "answer_id": str(uuid.uuid4()), "kind": "idea",
+        "area": "itainen", "unit": "urban-environment", "language": "fi",
+        "participant_id": resident, "public": True, "received_at": "2026-11-29T10:15:00Z",
+        "answered_at": "2026-12-03T08:00:00Z"}, service="feedback", subject=feedback_id,
+        correlation_id="c")
+    handle(ctx, answered)
+    assert woken == ["delivery"]
+    handle(ctx, answered)  # a redelivery queues nothing new
+    assert woken == ["delivery"]
+    handle(ctx, impact())  # nobody had taken part yet
+    assert woken == ["delivery"]
+    handle(ctx, joined(late_joiner))  # joined before the impact was told: queued on joining
+    assert woken == ["delivery", "delivery"]
