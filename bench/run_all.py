@@ -21,6 +21,7 @@ BENCHMARKS = [
     ("gateway_intake.py", False),
     ("event_path.py", False),
     ("e2e_latency.py", False),
+    ("impact_latency.py", False),
     ("replay.py", True),  # evaluation rebuild by replay; takes its stack from the environment
 ]
 
