@@ -40,13 +40,14 @@ class HttpServiceClient:
 
     # A nameko service runs 10 workers at once (its max_workers): more connections only
     # queue there. httpcore checks every pooled connection on every request (a poll system
-    # call each), so a pool of 100 cost the gateway a third of its CPU under load.
+    # call each), so a pool of 100 cost the gateway a third of its CPU under load. A request
+    # that gets no connection within START_WITHIN would be refused by the service anyway.
     CONNECTIONS = 20
 
     def __init__(self, name: str, base_url: str, timeout: float = 10.0):
         self.name = name
         self._client = httpx.AsyncClient(
-            base_url=base_url, timeout=timeout,
+            base_url=base_url, timeout=httpx.Timeout(timeout, pool=self.START_WITHIN),
             limits=httpx.Limits(max_connections=self.CONNECTIONS,
                                 max_keepalive_connections=self.CONNECTIONS),
         )
