@@ -93,6 +93,16 @@ class IndicatorSet:
     def in_area(self, area: str) -> list[Indicator]:
         return [i for i in self.indicators if i.area == area]
 
+    def period_reads(self) -> tuple[str, ...]:
+        """Event types whose facts of the radar's period the indicators read."""
+        return tuple(dict.fromkeys(n for i in self.indicators for n in i.population.events or ()))
+
+    def anytime_reads(self) -> tuple[str, ...]:
+        """Event types whose facts of any time the indicators read (conditions, starts)."""
+        return tuple(dict.fromkeys(
+            n for i in self.indicators for s in (*i.conditions, i.start)
+            if s is not None for n in s.events or ()))
+
     def as_dict(self) -> dict:
         return {
             "version": self.version, "title": self.title,

@@ -27,17 +27,32 @@ def record(event: Event) -> bool:
     return new
 
 
+class FactReader:
+    """Reads facts from a generation (the active one by default): of one event type (a Fetch),
+    or of several in one query (`many`)."""
+
+    FIELDS = {"subject": 0, "at": 0}
+
+    def __init__(self, generation: str | None = None):
+        self.facts = generations.collection(generation or generations.active())
+
+    def __call__(self, name: str, period: str | None) -> list[dict]:
+        return list(self.facts.find({"name": name, **_in_period(period)}, self.FIELDS))
+
+    def many(self, names: tuple[str, ...], period: str | None) -> dict[str, list[dict]]:
+        found = defaultdict(list)
+        for fact in self.facts.find({"name": {"$in": list(names)}, **_in_period(period)},
+                                    self.FIELDS):
+            found[fact["name"]].append(fact)
+        return found
+
+
+def _in_period(period: str | None) -> dict:
+    return {"month" if len(period) == 7 else "year": period} if period else {}
+
+
 def fetcher(generation: str | None = None) -> Fetch:
-    """Reads facts of one event type from a generation (the active one by default)."""
-    facts = generations.collection(generation or generations.active())
-
-    def fetch(name: str, period: str | None) -> list[dict]:
-        query = {"name": name}
-        if period:
-            query["month" if len(period) == 7 else "year"] = period
-        return list(facts.find(query, {"subject": 0, "at": 0}))
-
-    return fetch
+    return FactReader(generation)
 
 
 def indicator_set_for(version: str | None = None) -> IndicatorSet:

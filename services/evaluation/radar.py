@@ -2,6 +2,7 @@
 each area's score as the weighted mean of its indicators that have a value. Framework-free."""
 
 from services.evaluation.computations import Facts, Fetch, Filters, compute
+from services.evaluation.facts import PROJECT_EVENTS
 from services.evaluation.indicator_set import RADAR_AREAS, IndicatorSet
 
 
@@ -15,6 +16,9 @@ def area_score(scored: list[tuple[float, float]]) -> float | None:
 
 def compute_radar(indicator_set: IndicatorSet, fetch: Fetch, filters: Filters) -> dict:
     facts = Facts(fetch, filters)
+    facts.prefetch(indicator_set.period_reads(), filters.period)
+    facts.prefetch([*indicator_set.anytime_reads(),
+                    *(PROJECT_EVENTS if filters.unit or filters.area else ())], None)
     areas = []
     for area in RADAR_AREAS:
         rows, scored = [], []

@@ -13,6 +13,7 @@ from services.common.topology import DOMAIN_TOPICS, FEEDBACK_TOPIC, PROJECTS_TOP
 from services.evaluation import generations, projection, rebuild
 from services.evaluation.computations import Filters
 from services.evaluation.documents import RebuildRun
+from services.evaluation.radar import compute_radar
 from services.evaluation.replay import BusReplay
 from tests.unit.test_evaluation_events import (
     event,
@@ -204,3 +205,31 @@ def test_the_previous_generation_is_kept_until_the_next_rebuild(embedded_store):
     existing = set(mongoengine.get_db("evaluation").list_collection_names())
     assert {names[1], names[2]} <= existing
     assert "facts" not in existing and names[0] not in existing
+
+
+@pytest.mark.parametrize("filters", [Filters(period="2026"), Filters(), Filters(unit="culture"),
+                                     Filters(period="2026-03", area="itainen")])
+def test_the_radar_reads_its_facts_in_at_most_two_queries_and_the_same_figures(
+        embedded_store, filters):
+    live(InProcessBus(), history())
+
+    class Counting(projection.FactReader):
+        singles = batches = 0
+
+        def __call__(self, name, period):
+            Counting.singles += 1
+            return super().__call__(name, period)
+
+        def many(self, names, period):
+            Counting.batches += 1
+            return super().many(names, period)
+
+    def one_type_at_a_time(name, period):  # a fetch without `many`: one query per type
+        return projection.FactReader()(name, period)
+
+    indicators = projection.indicator_set_for()
+    batched = compute_radar(indicators, Counting(), filters)
+    assert Counting.singles == 0 and Counting.batches <= 2
+    assert batched == compute_radar(indicators, one_type_at_a_time, filters)
+    assert any(row["value"] is not None
+               for area in batched["areas"] for row in area["indicators"])
