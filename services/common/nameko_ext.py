@@ -36,6 +36,8 @@ class Platform(DependencyProvider):
     """Connects the service's own database, and runs its outbox relay to Kafka and its
     periodic work (Wiring.periodic). Provides a ServiceContext to each worker."""
 
+    _threads = ()  # until start()
+
     def __init__(self, wiring: Wiring):
         self.documents = list(wiring.documents)
         self.periodic = list(wiring.periodic)

@@ -18,7 +18,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import Counter, Histogram
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common import metrics
 from services.common.actor import Actor
@@ -44,6 +46,43 @@ from services.gateway.sessions import SessionCodec
 log = structlog.get_logger(__name__)
 REQUESTS = Counter("kuultu_gateway_requests", "Gateway requests", ["method", "route", "status"])
 LATENCY = Histogram("kuultu_gateway_request_seconds", "Gateway request latency", ["route"])
+
+
+class ContextAndHeaders:
+    """Per request: the correlation id (taken or made, bound to the logs, set on the answer),
+    the security headers, and the request metrics. A plain ASGI middleware: Starlette's
+    `@app.middleware("http")` wraps every request in a task group and streams, a tenth of the
+    gateway's CPU under load."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        correlation_id = (Headers(scope=scope).get(CORRELATION_HEADER)
+                          or str(uuid.uuid4()))
+        scope.setdefault("state", {})["correlation_id"] = correlation_id  # request.state
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers[CORRELATION_HEADER] = correlation_id
+                add_security_headers(scope["path"], scope["scheme"], headers)
+            await send(message)
+
+        try:
+            with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
+                await self.app(scope, receive, send_with_headers)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            REQUESTS.labels(scope["method"], path, status).inc()
+            LATENCY.labels(path).observe(time.perf_counter() - started)
 ROUTE_MODULES = (feedback, open311, tables, projects, evaluation, notifications, pages, auth, staff)
 
 
@@ -76,20 +115,7 @@ def create_app(clients: dict[str, ServiceClient], *, mode: str = "real stack",
     app.state.sessions = sessions or SessionCodec()
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), "static")
 
-    @app.middleware("http")
-    async def context_and_headers(request: Request, call_next):
-        correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
-        started = time.perf_counter()
-        with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
-            request.state.correlation_id = correlation_id
-            response = await call_next(request)
-        path = getattr(request.scope.get("route"), "path", "unmatched")
-        REQUESTS.labels(request.method, path, response.status_code).inc()
-        LATENCY.labels(path).observe(time.perf_counter() - started)
-        response.headers[CORRELATION_HEADER] = correlation_id
-        add_security_headers(request.url.path, request.url.scheme, response.headers)
-        return response
-
+    app.add_middleware(ContextAndHeaders)
     app.add_middleware(BodySizeLimit, limit=max_body)
     if cors_origins:  # an allow-list: browsers elsewhere may read the public API
         app.add_middleware(CORSMiddleware, allow_origins=cors_origins,

@@ -81,3 +81,21 @@ def test_staff_endpoints_need_a_valid_token(platform, tmp_path, monkeypatch):
     expired = dev_issuer.mint("staff", ttl=-3600)
     assert platform.get("/api/v1/staff/whoami",
                         headers={"authorization": f"Bearer {expired}"}).status_code == 401
+
+
+def test_every_answer_is_counted_by_route_and_status_and_carries_a_correlation_id(platform):
+    def counted(status: str) -> float:
+        text = platform.get("/metrics").text
+        sample = ('kuultu_gateway_requests_total{method="POST",route="/api/v1/feedback",'
+                  f'status="{status}"}}')
+        return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                   if line.startswith(sample))
+
+    before_201, before_422 = counted("201"), counted("422")
+    accepted = platform.post("/api/v1/feedback", json=GOOD)
+    refused = platform.post("/api/v1/feedback", json={"kind": "idea"})
+    assert (accepted.status_code, refused.status_code) == (201, 422)
+    assert counted("201") == before_201 + 1 and counted("422") == before_422 + 1
+    made = {accepted.headers["x-correlation-id"], refused.headers["x-correlation-id"]}
+    assert len(made) == 2 and all(len(c) == 36 for c in made)  # made for each request
+    assert refused.headers["x-content-type-options"] == "nosniff"
