@@ -84,9 +84,10 @@ class OutboxRelay:
 
     `kick(doc, pending)` after a write hands the written outbox entries over, and the relay
     publishes them at once, without reading them back, then removes them by `_id` (an index
-    lookup on MongoDB and on our FerretDB). A recovery pass looks for every pending document: at start, after a failure and every
-    `recovery_interval` seconds. It finds what a crash left behind and what another replica
-    wrote and did not relay; on MongoDB it uses a sparse index on `outbox.event_id`."""
+    lookup on MongoDB and on our FerretDB). A recovery pass looks for every pending document:
+    at start, after a failure and every `recovery_interval` seconds. It finds what a crash
+    left behind and what another replica wrote and did not relay; on MongoDB it uses a sparse
+    index on `outbox.event_id`."""
 
     PENDING = {"outbox.event_id": {"$exists": True}}
 
