@@ -30,8 +30,9 @@ _FIGURES: list[tuple[str, dict]] = []
 @pytest.fixture(scope="session")
 def local_stack() -> LocalStack:
     if not ENABLED:
-        # Not a hidden failure: `make test-faults` sets KUULTU_FAULT_TESTS; `make test` leaves
-        # these tests to that target (they kill the servers other tests use).
+        # Not a hidden failure: only a bare `pytest tests/faults` gets here. `make test` (so CI)
+        # runs the main suite without tests/faults, then `make test-faults`, which sets
+        # KUULTU_FAULT_TESTS and gives them a stack of their own (they kill its servers).
         pytest.skip("fault tests kill the stack's servers; run them with `make test-faults`")
     problem = None
     if STACK is None:
